@@ -1,0 +1,69 @@
+"""Name -> dataset: the built-in names, the data directory, and listing what is available.
+
+`--dataset` takes `sample`, `ml-100k`, `ml-1m`, `ml-latest-small` or a path. Names are looked up
+in the data directory: an explicit `data_dir`, else $ATTENTION_LENS_DATA, else the user cache
+folder where downloads go. Nothing here touches the network.
+"""
+import os
+from dataclasses import dataclass
+
+from .dataset import Dataset
+from .errors import DataError
+from .loaders import BUILTIN, detect_format, load_path, load_sample
+
+
+def cache_dir() -> str:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(root, "attention-lens")
+
+
+def data_dir(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("ATTENTION_LENS_DATA") or os.path.join(cache_dir(), "datasets")
+
+
+def resolve_path(spec: str, data_dir_: str | None = None) -> str | None:
+    """The path a dataset spec points at; None for the embedded sample."""
+    if spec == "sample":
+        return None
+    if spec in BUILTIN:
+        path = os.path.join(data_dir(data_dir_), spec)
+        if not os.path.isdir(path):
+            raise DataError(f"{spec}: not found in the data directory {data_dir(data_dir_)}. "
+                            f"Fix: run `python -m recsys_core download {spec}`, or pass --data-dir / set "
+                            "ATTENTION_LENS_DATA to the folder that holds it.")
+        return path
+    return os.path.expanduser(spec)
+
+
+def load_dataset(spec: str = "sample", data_dir_: str | None = None, columns: dict | None = None) -> Dataset:
+    path = resolve_path(spec, data_dir_)
+    if path is None:
+        return load_sample()
+    ds = load_path(path, columns)
+    if spec in BUILTIN:
+        ds.name = spec
+    return ds
+
+
+@dataclass
+class Available:
+    name: str  # what --dataset takes
+    path: str  # "" for the embedded sample
+    fmt: str
+
+
+def list_datasets(data_dir_: str | None = None) -> list[Available]:
+    """The embedded sample plus every folder in the data directory whose format is recognised."""
+    found = [Available("sample", "", "sample")]
+    root = data_dir(data_dir_)
+    if os.path.isdir(root):
+        for name in sorted(os.listdir(root)):
+            path = os.path.join(root, name)
+            if not os.path.isdir(path):
+                continue
+            try:
+                fmt = detect_format(path)
+            except DataError:
+                continue
+            found.append(Available(name if name in BUILTIN else path, path, fmt))
+    return found
