@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default=None, help="zip URL to fetch instead of the GroupLens one (a mirror)")
     p.set_defaults(func=cmd_download)
 
+    from .cli_models import register
+    register(sub)
     return ap
 
 

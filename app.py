@@ -1,0 +1,22 @@
+"""Attention Lens: see which past interactions drove each recommendation, and whether attention tells the truth.
+
+Run: streamlit run app.py
+The entry file is the frame shared by every page: navigation, session defaults, shareable URLs.
+"""
+import streamlit as st
+
+from ui.state import init_state
+from ui.urls import restore_from_url
+
+st.set_page_config(page_title="Attention Lens", page_icon="🔎", layout="wide")
+init_state()
+restore_from_url()
+
+pages = [
+    st.Page("pages/data.py", title="Data", icon="🗂️", default=True),
+    st.Page("pages/train.py", title="Train", icon="🏋️"),
+    st.Page("pages/explain.py", title="Explain", icon="🔎"),
+    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/learn.py", title="Learn", icon="🎓"),
+]
+st.navigation(pages).run()

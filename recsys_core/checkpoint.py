@@ -1,0 +1,122 @@
+"""Checkpoints: weights and JSON metadata in one file, written atomically, loaded with weights_only=True.
+
+The metadata says what the model is (arch, attention, full name, configs), what it was trained on
+(dataset spec, name and fingerprint, id maps), how well it did and how long it took, and the
+library versions. A file for another dataset, a truncated file, or a file that is not a checkpoint
+is refused with a one-line message.
+"""
+import json
+import os
+import platform
+import tempfile
+import time
+
+import torch
+
+from .config import ModelConfig
+from .errors import CheckpointError
+from .models import build_model
+from .preprocess import Prepared
+
+FORMAT = "attention-lens-checkpoint"
+VERSION = 1
+FILENAME = "model.pt"
+
+
+def atomic_write_bytes(path: str, write):
+    """Call write(file) on a temp file beside `path`, then rename over it: readers never see half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def atomic_write_json(path: str, obj):
+    atomic_write_bytes(path, lambda f: f.write(json.dumps(obj, indent=2).encode()))
+
+
+def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, metrics=None, result=None,
+              dataset_spec: str = "sample") -> dict:
+    return {
+        "format": FORMAT, "version": VERSION,
+        "arch": model_cfg.arch, "attention": model_cfg.attention if model_cfg.arch in ("target", "self") else None,
+        "model_name": model_cfg.name, "model_config": model_cfg.to_dict(),
+        "train_config": train_cfg.to_dict() if train_cfg else None,
+        "prep_config": {"min_rating": data.config.min_rating, "k_core": data.config.k_core},
+        "dataset": {"spec": dataset_spec, "name": data.name, "fingerprint": data.fingerprint,
+                    "users": data.n_users, "items": data.n_items},
+        "item_ids": [str(i) for i in data.item_ids[1:]],
+        "user_ids": [str(u) for u in data.user_ids],
+        "metrics": metrics or {},
+        "training": None if result is None else {
+            "seconds": round(result.train_seconds, 3), "best_epoch": result.best_epoch,
+            "stopped": result.stopped, "loss": result.loss, "device": result.device,
+            "sequences_per_second": round(result.sequences_per_second, 1), "history": result.history},
+        "versions": {"torch": torch.__version__, "python": platform.python_version(), "attention_lens": "0.1"},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def save_checkpoint(path: str, model, meta: dict):
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    atomic_write_bytes(path, lambda f: torch.save({"meta": json.dumps(meta), "state_dict": state}, f))
+
+
+def resolve_checkpoint_path(path: str) -> str:
+    """`--model` accepts the folder `train` wrote or the checkpoint file in it."""
+    if os.path.isdir(path):
+        path = os.path.join(path, FILENAME)
+    if not os.path.exists(path):
+        raise CheckpointError(f"{path}: no checkpoint there. Fix: pass the folder `train --out` wrote, or its {FILENAME}.")
+    return path
+
+
+def read_checkpoint(path: str) -> tuple[dict, dict]:
+    """(meta, state_dict) or a one-line CheckpointError."""
+    path = resolve_checkpoint_path(path)
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated zip, pickle of something else, random bytes: all the same to a user
+        kind = "truncated or corrupt" if os.path.getsize(path) > 0 else "empty"
+        raise CheckpointError(f"{path}: not a readable checkpoint ({kind}: {type(e).__name__}). "
+                              "Fix: re-download or retrain the model.") from None
+    if not isinstance(blob, dict) or "meta" not in blob or "state_dict" not in blob:
+        raise CheckpointError(f"{path}: a PyTorch file, but not an Attention Lens checkpoint. Fix: load a file made by `train`.")
+    try:
+        meta = json.loads(blob["meta"])
+    except (TypeError, ValueError):
+        raise CheckpointError(f"{path}: checkpoint metadata is unreadable. Fix: retrain the model.") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an Attention Lens checkpoint. Fix: load a file made by `train`.")
+    if meta.get("version", 0) > VERSION:
+        raise CheckpointError(f"{path}: made by a newer Attention Lens (format {meta['version']}). Fix: upgrade.")
+    return meta, blob["state_dict"]
+
+
+def check_dataset(meta: dict, data: Prepared, path: str = "model"):
+    got, want = data.fingerprint, meta["dataset"]["fingerprint"]
+    if got != want:
+        raise CheckpointError(f"{path}: trained on dataset '{meta['dataset']['name']}' ({want}), not on "
+                              f"'{data.name}' ({got}). Fix: pick that dataset, or train a model on this one.")
+
+
+def load_model(path: str, data: Prepared | None = None, device="cpu"):
+    """(model, meta); with `data`, refuse a checkpoint made for another dataset."""
+    meta, state = read_checkpoint(path)
+    if data is not None:
+        check_dataset(meta, data, path)
+    cfg = ModelConfig.from_dict(meta["model_config"])
+    model = build_model(cfg, meta["dataset"]["items"])
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: weights do not fit the model it describes ({str(e).splitlines()[0]}). "
+                              "Fix: retrain; the model code may have changed since.") from None
+    return model.to(device).eval(), meta

@@ -1,0 +1,153 @@
+"""CLI commands for models: train, evaluate, recommend (registered by cli.build_parser)."""
+import json
+import os
+import sys
+import time
+
+from .errors import UserError
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr; the training loop itself never prints."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream, self.last = stream, 0.0
+
+    def __call__(self, p):
+        now = time.perf_counter()
+        if p.phase == "train" and now - self.last < 0.2 and p.step != p.steps:
+            return
+        self.last = now
+        if p.phase == "train":
+            frac = p.step / p.steps
+            bar = "#" * int(frac * 24)
+            eta = f" eta {p.eta:.0f}s" if p.eta is not None else ""
+            self.stream.write(f"\repoch {p.epoch:>3} [{bar:<24}] {p.step}/{p.steps} loss {p.loss:.4f} {p.elapsed:.0f}s{eta}   ")
+        elif p.phase == "eval":
+            self.stream.write(f"\repoch {p.epoch:>3} validation ndcg@10 {p.metrics['ndcg@10']:.4f} "
+                              f"hr@10 {p.metrics['hr@10']:.4f}{' ' * 30}\n")
+        self.stream.flush()
+
+
+def cmd_train(args):
+    from .cli import load_from_args
+    from .config import ModelConfig, TrainConfig
+    from .preprocess import PrepConfig, prepare
+    from .training_run import train_and_save
+    if args.arch in ("popular", "mean") and args.attention_given:
+        print(f"notice: --attention is ignored for --arch {args.arch} (it has no attention).", file=sys.stderr)
+    model_cfg = ModelConfig(arch=args.arch, attention=args.attention, window=args.window, encoder=args.encoder,
+                            dim=args.dim, layers=args.layers, heads=args.heads, max_len=args.max_len,
+                            dropout=args.dropout).validate()
+    train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
+                            negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
+                            max_seconds=args.max_seconds, patience=args.patience)
+    data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
+    spec = args.dataset if args.dataset in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else os.path.abspath(args.dataset)
+    print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
+    out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
+    m = out["metrics"]
+    print(f"\nsaved {out['path']}  ({out['seconds']:.1f}s, best epoch {out['best_epoch']}, stopped: {out['stopped']})",
+          file=sys.stderr)
+    for proto in m:
+        print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
+
+
+def cmd_evaluate(args):
+    from .evaluate import evaluate
+    from .explain import open_model
+    loaded = open_model(args.model, args.dataset, args.data_dir)
+    protocols = ("full", "sampled") if args.protocol == "both" else (args.protocol,)
+    bar = lambda done, total: sys.stderr.write(f"\revaluating {done}/{total} users") if not args.json else None  # noqa: E731
+    m = evaluate(loaded.model, loaded.data, protocols, max_len=loaded.max_len, progress=bar)
+    if not args.json:
+        sys.stderr.write("\n")
+    if args.json:
+        print(json.dumps({"model": loaded.name, "dataset": loaded.data.name, **m}, indent=2))
+        return
+    print(f"{loaded.name} on {loaded.data.name}")
+    for proto, vals in m.items():
+        print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in vals.items()))
+
+
+def _weights_line(ws, history, n=3):
+    if ws is None:
+        return "-"
+    top = sorted(range(len(ws)), key=lambda i: -ws[i])[:n]
+    return ", ".join(f"{history[i]['title']} {ws[i]:.2f}" for i in top if ws[i] > 0)
+
+
+def cmd_recommend(args):
+    from .explain import explain_user, open_model
+    loaded = open_model(args.model, args.dataset, args.data_dir)
+    res = explain_user(loaded, args.user, k=args.k, influence=not args.no_influence)
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return
+    print(f"{res['model']} on {res['dataset']}, user {res['user_id']} ({res['history_total']} interactions, "
+          f"model sees the last {len(res['history'])})")
+    print("history (oldest first):")
+    for h in res["history"][-15:]:
+        print(f"  {h['steps_back']:>3} back  {h['title']}")
+    print(f"top {len(res['recommendations'])}:")
+    for r in res["recommendations"]:
+        print(f"  {r['score']:8.3f}  {r['title']}")
+        print(f"            soft: {_weights_line(r['soft'], res['history'])}")
+        print(f"            hard: {_weights_line(r['hard'], res['history'], 1)}")
+
+
+def register(sub):
+    from .attention import ATTENTION
+    from .cli import add_dataset_args
+    from .config import ARCHS, ENCODERS, LOSSES, ModelConfig, TrainConfig
+    mc, tc = ModelConfig(), TrainConfig()
+
+    p = sub.add_parser("train", help="train a model and save checkpoint + metrics.json")
+    add_dataset_args(p)
+    p.add_argument("--arch", choices=ARCHS, default="target")
+    p.add_argument("--attention", choices=list(ATTENTION), default=None, help="attention variant (default soft)")
+    p.add_argument("--window", type=int, default=None, help="attend to the most recent W items only")
+    p.add_argument("--encoder", choices=ENCODERS, default="none", help="target only: recurrent encoder first")
+    p.add_argument("--loss", choices=LOSSES, default="auto")
+    p.add_argument("--negatives", type=int, default=tc.negatives, help="shared negatives for --loss sampled")
+    p.add_argument("--layers", type=int, default=mc.layers)
+    p.add_argument("--heads", type=int, default=mc.heads)
+    p.add_argument("--dim", type=int, default=mc.dim)
+    p.add_argument("--max-len", type=int, default=mc.max_len)
+    p.add_argument("--dropout", type=float, default=mc.dropout)
+    p.add_argument("--epochs", type=int, default=tc.epochs)
+    p.add_argument("--batch-size", type=int, default=tc.batch_size)
+    p.add_argument("--lr", type=float, default=tc.lr)
+    p.add_argument("--patience", type=int, default=tc.patience)
+    p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long")
+    p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    p.add_argument("--seed", type=int, default=tc.seed)
+    p.add_argument("--out", required=True, help="folder for model.pt and metrics.json")
+    p.set_defaults(func=_train_entry)
+
+    p = sub.add_parser("evaluate", help="evaluate a saved model")
+    p.add_argument("--model", required=True, help="the folder `train` wrote, or its model.pt")
+    p.add_argument("--dataset", default=None, help="default: the dataset the model was trained on")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--protocol", choices=["full", "sampled", "both"], default="full")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("recommend", help="top-K for a user with the attention behind each recommendation")
+    p.add_argument("--model", required=True, help="the folder `train` wrote, or its model.pt")
+    p.add_argument("--user", required=True, help="the dataset's own user id")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--dataset", default=None, help="default: the dataset the model was trained on")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--no-influence", action="store_true", help="skip the removal test (faster)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recommend)
+
+
+def _train_entry(args):
+    args.attention_given = args.attention is not None
+    args.attention = args.attention or "soft"
+    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+        raise UserError("--epochs and --batch-size must be at least 1 and --lr positive.")
+    cmd_train(args)

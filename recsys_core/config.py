@@ -1,0 +1,90 @@
+"""Typed configuration: what a model is (ModelConfig) and how it is trained (TrainConfig)."""
+from dataclasses import asdict, dataclass, fields
+
+ARCHS = ("target", "self", "popular", "mean")
+ENCODERS = ("none", "gru", "lstm")
+LOSSES = ("auto", "full", "sampled", "bce")
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "target"  # target: each candidate attends over the history (DIN); self: causal self-attention (SASRec)
+    attention: str = "soft"  # a name from attention.ATTENTION
+    window: int | None = None  # attend only to the most recent W items (None: the whole history)
+    encoder: str = "none"  # target only: a GRU/LSTM over the history before attention (as in NARM)
+    dim: int = 64  # embedding size; 50-64 is the usual SASRec range
+    layers: int = 2  # self only
+    heads: int = 1  # self only; dim must divide by it
+    max_len: int = 50  # history length the model sees; longer histories keep their most recent items
+    dropout: float = 0.2  # SASRec uses 0.2 on small data
+    temperature: float = 0.1  # cosine attention: cos in [-1, 1] needs sharpening to be selective
+    additive_hidden: int = 16  # additive attention: small, since its memory grows with candidates x history
+
+    @property
+    def name(self) -> str:
+        """The model's full name, used in checkpoints, shipped files and the app, e.g. target-hard-w5-gru."""
+        if self.arch in ("popular", "mean"):
+            return self.arch
+        parts = [self.arch, self.attention]
+        if self.window:
+            parts.append(f"w{self.window}")
+        if self.arch == "target" and self.encoder != "none":
+            parts.append(self.encoder)
+        return "-".join(parts)
+
+    def validate(self):
+        from .attention import ATTENTION
+        from .errors import UserError
+        if self.arch not in ARCHS:
+            raise UserError(f"--arch {self.arch!r}: unknown. Fix: use one of {', '.join(ARCHS)}.")
+        if self.attention not in ATTENTION:
+            raise UserError(f"--attention {self.attention!r}: unknown. Fix: use one of {', '.join(ATTENTION)}.")
+        if self.encoder not in ENCODERS:
+            raise UserError(f"--encoder {self.encoder!r}: unknown. Fix: use one of {', '.join(ENCODERS)}.")
+        if self.window is not None and self.window < 1:
+            raise UserError(f"--window {self.window}: must be at least 1. Fix: pass a positive window or leave it out.")
+        if self.arch == "self" and self.dim % self.heads:
+            raise UserError(f"--dim {self.dim} does not divide into {self.heads} heads. Fix: pick a multiple of --heads.")
+        if self.max_len < 2 or self.dim < 2 or self.layers < 1 or self.heads < 1:
+            raise UserError("--max-len, --dim need at least 2 and --layers, --heads at least 1.")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 200  # upper bound; early stopping on validation usually ends far sooner
+    batch_size: int = 128
+    lr: float = 1e-3  # Adam, as in SASRec
+    loss: str = "auto"  # full softmax on small catalogues, sampled softmax on large ones, or SASRec's bce
+    full_max_items: int = 2000  # auto: full softmax up to this many items, sampled above
+    negatives: int = 256  # sampled: shared negatives per batch
+    patience: int = 3  # validations without NDCG@10 improvement before stopping
+    min_eval_steps: int = 100  # validate at the first epoch end after this many steps
+    eval_users: int = 1000  # validation on at most this many users (fixed sample) to keep epochs cheap
+    seed: int = 42
+    device: str = "auto"  # auto: cuda when available, else cpu
+    threads: int | None = None  # CPU threads (None: all cores)
+    max_seconds: float | None = None  # stop after this much training time (None: no limit)
+    weight_decay: float = 0.0
+    window_stride: int | None = None  # sequence models: a training window every this many items (None: max_len // 5)
+
+    def resolved_loss(self, n_items: int) -> str:
+        if self.loss == "auto":
+            return "full" if n_items <= self.full_max_items else "sampled"
+        return self.loss
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})

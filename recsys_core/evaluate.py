@@ -1,0 +1,80 @@
+"""Leave-one-out evaluation under two protocols.
+
+full:    the held-out item ranked against every item the user has not interacted with.
+sampled: the SASRec protocol - against 100 items the user never interacted with, drawn with a fixed seed.
+Ties are split evenly (the expected rank under random tie-breaking), so a constant scorer gets no credit.
+"""
+import numpy as np
+import torch
+
+from .metrics import metrics_from_ranks
+from .preprocess import Prepared, pad_left, split_ends
+
+PROTOCOLS = ("full", "sampled")
+
+
+def sampled_candidates(data: Prepared, users: np.ndarray, n: int = 100, seed: int = 0) -> np.ndarray:
+    """(U, n) item indices each user never interacted with; same seed, same candidates."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(users), n), dtype=np.int64)
+    for row, u in enumerate(users):
+        seen = set(data.seq(u).tolist())
+        if len(seen) + n > data.n_items:  # tiny catalogues: sample with replacement from the unseen
+            pool = np.setdiff1d(np.arange(1, data.n_items + 1), np.fromiter(seen, np.int64))
+            out[row] = rng.choice(pool, n, replace=len(pool) < n) if len(pool) else 1
+            continue
+        got = []
+        while len(got) < n:
+            for c in rng.integers(1, data.n_items + 1, 2 * n):
+                if c not in seen:
+                    seen.add(int(c))
+                    got.append(c)
+                    if len(got) == n:
+                        break
+        out[row] = got
+    return out
+
+
+def _rank(scores: torch.Tensor, target_scores: torch.Tensor) -> torch.Tensor:
+    greater = (scores > target_scores[:, None]).sum(1)
+    ties = (scores == target_scores[:, None]).sum(1)
+    return greater.float() + ties.float() / 2
+
+
+@torch.no_grad()
+def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "full", users=None,
+                 max_len: int = 50, batch_size: int = 128, seed: int = 0, progress=None) -> np.ndarray:
+    """0-based rank of each user's held-out item."""
+    model.eval()
+    device = next((p.device for p in model.parameters()), None) or next(model.buffers()).device
+    users = np.arange(data.n_users) if users is None else np.asarray(users)
+    ends, targets = split_ends(data, split)
+    cands = sampled_candidates(data, users, seed=seed) if protocol == "sampled" else None
+    ranks = []
+    for start in range(0, len(users), batch_size):
+        b = users[start:start + batch_size]
+        seq = pad_left(data, ends[b], max_len, b).to(device)
+        t = torch.from_numpy(targets[b]).to(device)
+        if protocol == "sampled":
+            c = torch.cat([t[:, None], torch.from_numpy(cands[start:start + batch_size]).to(device)], 1)  # (B, 101)
+            s = model.score(seq, c).float()
+            ranks.append(_rank(s[:, 1:], s[:, 0]).cpu())
+        else:
+            s = model.score(seq).float()  # (B, N+1)
+            t_score = s.gather(1, t[:, None]).squeeze(1)
+            # Every item the user interacted with is excluded, the held-out one included (it is t_score).
+            lens = data.offsets[b + 1] - data.offsets[b]
+            rows = np.repeat(np.arange(len(b)), lens)
+            cols = np.concatenate([data.seq(u) for u in b])
+            s[torch.from_numpy(rows).to(device), torch.from_numpy(cols).to(device)] = float("-inf")
+            ranks.append(_rank(s, t_score).cpu())
+        if progress:
+            progress(min(start + batch_size, len(users)), len(users))
+    return torch.cat(ranks).numpy()
+
+
+def evaluate(model, data: Prepared, protocols=PROTOCOLS, split: str = "test", ks=(10, 20), users=None,
+             max_len: int = 50, seed: int = 0, progress=None) -> dict:
+    """{"full": {"hr@10": ..., ...}, "sampled": {...}} for the protocols asked."""
+    return {p: metrics_from_ranks(rank_targets(model, data, split, p, users, max_len, seed=seed, progress=progress), ks)
+            for p in protocols}

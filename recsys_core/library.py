@@ -1,0 +1,168 @@
+"""The model library: shipped models (read-only, in sample_data/models) and the server's saved models
+(a folder shared by every session on the server, so the teacher trains and the class explores).
+
+Each saved model is a folder `<library>/<id>/` holding model.pt and metrics.json. Saving is atomic
+(write to a hidden temp folder, then rename); a disk budget evicts the longest-saved models first.
+Listing reads each checkpoint once per file version (cached by path, size and mtime), not on every call.
+"""
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .checkpoint import FILENAME, read_checkpoint
+from .errors import UserError
+from .sample import SAMPLE_DIR
+
+SHIPPED_DIR = os.path.join(SAMPLE_DIR, "models")
+DEFAULT_BUDGET_MB = 500  # a class of thirty with a few models each fits comfortably
+DEFAULT_MAX_MODELS = 100
+
+
+def library_dir(explicit: str | None = None) -> str:
+    from .datasets import cache_dir
+    return explicit or os.environ.get("ATTENTION_LENS_MODELS") or os.path.join(cache_dir(), "models")
+
+
+@dataclass
+class Entry:
+    id: str  # folder name; stable
+    path: str  # the model.pt
+    name: str  # model name, e.g. target-soft
+    dataset: str
+    fingerprint: str
+    shipped: bool
+    created: str
+    size_bytes: int
+    metrics: dict
+    label: str = ""  # free text from the person who saved it
+    spec: str = ""  # the dataset spec it was trained on (what load_dataset takes): "sample", "ml-100k" or a path
+    saved: float = 0.0  # when it entered the library (folder mtime); shipped models: file mtime
+
+    @property
+    def title(self) -> str:
+        ndcg = self.metrics.get("full", {}).get("ndcg@10")
+        score = f", NDCG@10 {ndcg:.3f}" if ndcg is not None else ""
+        who = "shipped" if self.shipped else (self.label or "saved")
+        return f"{self.name} on {self.dataset} ({who}{score})"
+
+
+@lru_cache(maxsize=512)
+def _meta(path: str, size: int, mtime_ns: int) -> dict | None:
+    """Checkpoint metadata, cached per file version: read_checkpoint loads the weights too."""
+    try:
+        meta, _ = read_checkpoint(path)
+    except UserError:
+        return None
+    return meta
+
+
+def _entry(folder: str, shipped: bool) -> Entry | None:
+    path = os.path.join(folder, FILENAME)
+    try:
+        st = os.stat(path)
+        meta = _meta(path, st.st_size, st.st_mtime_ns)
+        if meta is None:
+            return None  # a broken file is skipped, never fatal to listing
+        label = ""
+        label_file = os.path.join(folder, "label.txt")
+        if os.path.exists(label_file):
+            with open(label_file, encoding="utf-8") as f:
+                label = " ".join(f.read().split())[:80]
+        saved = st.st_mtime if shipped else os.stat(folder).st_mtime
+    except OSError:  # missing, or deleted by another session while we looked
+        return None
+    return Entry(id=os.path.basename(folder), path=path, name=meta["model_name"], dataset=meta["dataset"]["name"],
+                 fingerprint=meta["dataset"]["fingerprint"], shipped=shipped, created=meta.get("created", ""),
+                 size_bytes=st.st_size, metrics=meta.get("metrics", {}), label=label,
+                 spec=meta["dataset"].get("spec", ""), saved=saved)
+
+
+def _scan(root: str, shipped: bool) -> list[Entry]:
+    if not os.path.isdir(root):
+        return []
+    found = (_entry(os.path.join(root, d), shipped) for d in sorted(os.listdir(root)) if not d.startswith("."))
+    return [e for e in found if e is not None]
+
+
+def list_models(lib: str | None = None, include_shipped: bool = True) -> list[Entry]:
+    saved = sorted(_scan(library_dir(lib), False), key=lambda e: (e.saved, e.id), reverse=True)
+    return (_scan(SHIPPED_DIR, True) if include_shipped else []) + saved
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "model"
+
+
+def save_to_library(src_dir: str, name: str, dataset: str, label: str = "", lib: str | None = None,
+                    budget_mb: float = DEFAULT_BUDGET_MB, max_models: int = DEFAULT_MAX_MODELS) -> Entry:
+    """Copy a trained model folder (model.pt + metrics.json) into the library, atomically."""
+    read_checkpoint(os.path.join(src_dir, FILENAME))  # refuse a missing or broken model with its one-line error
+    root = library_dir(lib)
+    try:
+        os.makedirs(root, exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=root, prefix=".tmp-")
+    except OSError as e:
+        raise UserError(f"{root}: cannot write the model library ({e.strerror or e}). "
+                        "Fix: set ATTENTION_LENS_MODELS to a writable folder.") from None
+    model_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(name)}-{_slug(dataset)}-{os.urandom(2).hex()}"
+    try:
+        for f in (FILENAME, "metrics.json"):
+            if os.path.exists(os.path.join(src_dir, f)):
+                shutil.copy2(os.path.join(src_dir, f), os.path.join(tmp, f))
+        label = " ".join(label.split())[:80]  # one line: it is shown in lists
+        if label:
+            with open(os.path.join(tmp, "label.txt"), "w", encoding="utf-8") as f:
+                f.write(label)
+        os.replace(tmp, os.path.join(root, model_id))
+    except OSError as e:
+        raise UserError(f"{root}: cannot save the model ({e.strerror or e}). "
+                        "Fix: free some disk space, or delete models from the library.") from None
+    finally:
+        if os.path.exists(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    enforce_budget(lib, budget_mb, max_models, keep=model_id)
+    return _entry(os.path.join(root, model_id), False)
+
+
+def delete_model(model_id: str, lib: str | None = None):
+    root = library_dir(lib)
+    # Only a plain folder name: "", "x/" or ".." would otherwise name the library itself or its parent.
+    plain = bool(model_id) and model_id == os.path.basename(model_id) and not model_id.startswith(".")
+    folder = os.path.join(root, model_id) if plain else ""
+    if not plain or not os.path.isdir(folder):
+        raise UserError(f"model {model_id!r} is not in the library (it may have been deleted already). Fix: refresh the list.")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def enforce_budget(lib: str | None = None, budget_mb: float = DEFAULT_BUDGET_MB, max_models: int = DEFAULT_MAX_MODELS,
+                   keep: str = "") -> list[str]:
+    """Delete the longest-saved models until the library fits; returns the ids removed."""
+    entries = sorted(_scan(library_dir(lib), False), key=lambda e: (e.saved, e.id))
+    removed = []
+    total = sum(e.size_bytes for e in entries)
+    while entries and (total > budget_mb * 1e6 or len(entries) > max_models):
+        victim = entries.pop(0)
+        if victim.id == keep:
+            continue
+        shutil.rmtree(os.path.dirname(victim.path), ignore_errors=True)
+        total -= victim.size_bytes
+        removed.append(victim.id)
+    return removed
+
+
+def usage(lib: str | None = None) -> dict:
+    entries = _scan(library_dir(lib), False)
+    return {"models": len(entries), "bytes": sum(e.size_bytes for e in entries)}
+
+
+def read_metrics(entry: Entry) -> dict:
+    path = os.path.join(os.path.dirname(entry.path), "metrics.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    return {}

@@ -1,0 +1,101 @@
+"""What every recommender shares: the interface the training loop, evaluation and explanations use,
+and the three losses.
+
+    scores, loss = model(seq, targets, loss="full"|"sampled"|"bce", negatives=S)
+    scores = model.score(seq, candidates=None)        # (B, N+1) or (B, C): next-item scores
+    expl = model.explain(seq, candidates)              # attention behind each candidate's score
+
+seq (B, L) is left-padded with 0; targets (B, L) holds the next item after each position (0: none).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Recommender(nn.Module):
+    # "sequence": the loss uses every position (SASRec); "prefix": only the last position, so the
+    # data sampler cuts each training sequence at random points instead (DIN-style examples).
+    sampling = "sequence"
+    trainable = True
+    has_attention = True
+
+    def fit_statistics(self, item_counts: torch.Tensor):
+        """Called once before training with interaction counts per item index (N+1,)."""
+
+    def score(self, seq: torch.Tensor, candidates: torch.Tensor | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def prefix_loss(self, seq, targets, loss, negatives):
+        """Loss for families that predict only after the last position, through `score`."""
+        t = targets[:, -1]  # (B,) the item after the last position
+        keep = t > 0
+        seq, t = seq[keep], t[keep]
+        if loss == "full":
+            scores = self.score(seq)  # (B, N+1)
+            return scores, full_softmax_loss(scores, t)
+        if loss == "sampled":
+            neg_ids = sample_negatives(self.n_items, (negatives,), seq.device)  # shared by the batch
+            scores = self.score(seq, torch.cat([t[:, None], neg_ids[None, :].expand(len(t), -1)], dim=1))  # (B, 1+S)
+            return scores, sampled_softmax_loss(scores[:, 0], scores[:, 1:], neg_ids[None, :] == t[:, None])
+        scores = self.score(seq, torch.stack([t, sample_negatives(self.n_items, t.shape, seq.device)], dim=1))  # (B, 2)
+        return scores, bce_loss(scores[:, 0], scores[:, 1])
+
+    def explain(self, seq: torch.Tensor, candidates: torch.Tensor) -> dict:
+        """{"weights": (B, K, L) the attention that produced each candidate's score,
+            "soft": (B, K, L) its soft view, "maps": optional per-layer (B, H, L, L) list} or {} if none."""
+        return {}
+
+
+def sample_negatives(n_items: int, shape, device, generator=None) -> torch.Tensor:
+    """Uniform item indices in 1..n_items (never padding)."""
+    return torch.randint(1, n_items + 1, shape, device=device, generator=generator)
+
+
+def full_softmax_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """logits (M, N+1) over the whole catalogue, column 0 (padding) excluded; targets (M,)."""
+    logits = logits.clone()
+    logits[:, 0] = torch.finfo(logits.dtype).min
+    return F.cross_entropy(logits, targets)
+
+
+def sampled_softmax_loss(pos: torch.Tensor, neg: torch.Tensor, hit: torch.Tensor) -> torch.Tensor:
+    """pos (M,), neg (M, S) logits; hit (M, S) marks negatives that are the positive itself."""
+    logits = torch.cat([pos[:, None], neg.masked_fill(hit, torch.finfo(neg.dtype).min)], dim=1)  # (M, 1+S)
+    return F.cross_entropy(logits, torch.zeros(len(pos), dtype=torch.long, device=pos.device))
+
+
+def bce_loss(pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
+    """SASRec's loss: one positive and one negative logit per position."""
+    return F.binary_cross_entropy_with_logits(pos, torch.ones_like(pos)) + \
+        F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg))
+
+
+def mask_padding_column(scores: torch.Tensor) -> torch.Tensor:
+    scores[:, 0] = float("-inf")
+    return scores
+
+
+class PoolDropout(nn.Module):
+    """Dropout whose masks are slices of a pre-drawn pool at a random offset.
+
+    On CPU, drawing a fresh Bernoulli mask costs more than the layer it regularises (a third of a
+    SASRec training step in our profile); slicing a pool 2^22 long keeps the masks varied enough
+    for regularisation at a tenth of the cost. Identity in eval mode, like nn.Dropout.
+    """
+    POOL = 1 << 22
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+        self._pool = None
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        n = x.numel()
+        if self._pool is None or self._pool.device != x.device or len(self._pool) < 2 * n:
+            size = max(self.POOL, 2 * n)
+            keep = torch.rand(size, device=x.device) >= self.p
+            self._pool = keep.to(x.dtype) / (1 - self.p)
+        start = int(torch.randint(0, len(self._pool) - n + 1, (1,)))
+        return x * self._pool[start:start + n].view_as(x)

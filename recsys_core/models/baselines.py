@@ -1,0 +1,64 @@
+"""Baselines with no attention, shown beside the attention models so users see what attention adds.
+
+`popular`: everyone gets the most interacted items. `mean`: the history's mean embedding (uniform
+weights over the history, the "attention" of a bag of items).
+"""
+import torch
+import torch.nn as nn
+
+from ..config import ModelConfig
+from .base import PoolDropout, Recommender, mask_padding_column
+
+
+class PopularRecommender(Recommender):
+    trainable = False
+    has_attention = False
+    sampling = "prefix"
+
+    def __init__(self, cfg: ModelConfig, n_items: int):
+        super().__init__()
+        self.cfg, self.n_items = cfg, n_items
+        self.register_buffer("counts", torch.zeros(n_items + 1))
+
+    def fit_statistics(self, item_counts):
+        self.counts.copy_(item_counts.float())
+
+    def score(self, seq, candidates=None):
+        pop = torch.log1p(self.counts).to(seq.device)
+        if candidates is None:
+            return mask_padding_column(pop[None, :].repeat(len(seq), 1))  # (B, N+1)
+        return pop[candidates].expand(len(seq), -1) if candidates.dim() == 1 else pop[candidates]
+
+
+class MeanRecommender(Recommender):
+    sampling = "prefix"
+
+    def __init__(self, cfg: ModelConfig, n_items: int):
+        super().__init__()
+        self.cfg, self.n_items = cfg, n_items
+        self.item = nn.Embedding(n_items + 1, cfg.dim, padding_idx=0)
+        self.bias = nn.Embedding(n_items + 1, 1)
+        self.drop = PoolDropout(cfg.dropout)
+        nn.init.normal_(self.item.weight, std=cfg.dim ** -0.5)
+        nn.init.zeros_(self.bias.weight)
+
+    def user(self, seq):
+        valid = (seq > 0).float()  # (B, L)
+        return (self.drop(self.item(seq)) * valid[..., None]).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)  # (B, D)
+
+    def score(self, seq, candidates=None):
+        u = self.user(seq)
+        if candidates is None:
+            return mask_padding_column(u @ self.item.weight.T + self.bias.weight.T)  # (B, N+1)
+        e = self.item(candidates)
+        if candidates.dim() == 1:
+            return u @ e.T + self.bias(candidates).T
+        return (u[:, None] * e).sum(-1) + self.bias(candidates).squeeze(-1)
+
+    def forward(self, seq, targets, loss="full", negatives=256):
+        return self.prefix_loss(seq, targets, loss, negatives)
+
+    def explain(self, seq, candidates):
+        valid = (seq > 0).float()
+        w = (valid / valid.sum(1, keepdim=True).clamp(min=1))[:, None].expand(-1, candidates.shape[1], -1)  # (B, K, L)
+        return {"weights": w, "soft": w}

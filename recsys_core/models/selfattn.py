@@ -1,0 +1,117 @@
+"""`self`: SASRec-style causal multi-head self-attention over the history (Kang & McAuley, 2018).
+
+Every position predicts the next item; the last position's row of the last layer explains the
+next-item prediction. Any attention variant from the registry runs inside the heads.
+"""
+import math
+
+import torch
+import torch.nn as nn
+
+from ..attention import build_attention, window_mask
+from ..config import ModelConfig
+from .base import (PoolDropout, Recommender, bce_loss, full_softmax_loss, mask_padding_column, sample_negatives,
+                   sampled_softmax_loss)
+
+
+class MultiHead(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.heads = cfg.heads
+        self.qkv = nn.Linear(cfg.dim, 3 * cfg.dim)
+        self.proj = nn.Linear(cfg.dim, cfg.dim)
+        dh = cfg.dim // cfg.heads
+        self.attn = build_attention(cfg.attention, dim=dh, temperature=cfg.temperature, hidden=cfg.additive_hidden)
+
+    def forward(self, x, mask, want_soft=False):
+        B, L, D = x.shape
+        q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)  # 3 x (B, H, L, dh)
+        out, w = self.attn(q, k, v, mask)  # (B, H, L, dh), (B, H, L, L)
+        soft = self.attn.distribution(q, k, mask) if want_soft else None
+        return self.proj(out.transpose(1, 2).reshape(B, L, D)), w, soft
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(cfg.dim)
+        self.attn = MultiHead(cfg)
+        self.ln2 = nn.LayerNorm(cfg.dim)
+        self.ffn = nn.Sequential(nn.Linear(cfg.dim, cfg.dim), nn.ReLU(), PoolDropout(cfg.dropout), nn.Linear(cfg.dim, cfg.dim))
+        self.drop = PoolDropout(cfg.dropout)
+
+    def forward(self, x, mask, want_soft=False):
+        a, w, soft = self.attn(self.ln1(x), mask, want_soft)
+        x = x + self.drop(a)
+        x = x + self.drop(self.ffn(self.ln2(x)))
+        return x, w, soft
+
+
+class SelfAttentionRecommender(Recommender):
+    sampling = "sequence"
+
+    def __init__(self, cfg: ModelConfig, n_items: int):
+        super().__init__()
+        self.cfg, self.n_items = cfg, n_items
+        self.item = nn.Embedding(n_items + 1, cfg.dim, padding_idx=0)
+        self.bias = nn.Embedding(n_items + 1, 1)  # item popularity, which a dot product alone learns slowly
+        self.pos = nn.Embedding(cfg.max_len, cfg.dim)
+        self.drop = PoolDropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
+        self.ln = nn.LayerNorm(cfg.dim)
+        nn.init.normal_(self.item.weight, std=cfg.dim ** -0.5)
+        nn.init.zeros_(self.bias.weight)
+        with torch.no_grad():
+            self.item.weight[0].zero_()
+
+    def encode(self, seq, want_maps=False):
+        """(B, L) -> hidden (B, L, D), plus per-layer weights and soft views when asked."""
+        B, L = seq.shape
+        valid = seq > 0  # (B, L)
+        pos = torch.arange(L, device=seq.device)
+        x = self.item(seq) * math.sqrt(self.cfg.dim) + self.pos(pos + self.cfg.max_len - L)  # right-aligned positions
+        x = self.drop(x) * valid[..., None]
+        causal = window_mask(L, self.cfg.window, pos) if self.cfg.window else pos[None, :] <= pos[:, None]  # (L, L)
+        mask = causal[None, None] & valid[:, None, None, :]  # (B, 1, L, L)
+        maps, softs = [], []
+        for blk in self.blocks:
+            x, w, soft = blk(x, mask, want_maps)
+            x = x * valid[..., None]
+            if want_maps:
+                maps.append(w)
+                softs.append(soft)
+        return self.ln(x), maps, softs
+
+    def forward(self, seq, targets, loss="full", negatives=256):
+        h, _, _ = self.encode(seq)
+        keep = targets > 0
+        h, t = h[keep], targets[keep]  # (M, D), (M,)
+        E, b = self.item.weight, self.bias.weight[:, 0]
+        if loss == "full":
+            logits = h @ E.T + b  # (M, N+1)
+            return logits, full_softmax_loss(logits, t)
+        pos = (h * E[t]).sum(-1) + b[t]  # (M,)
+        if loss == "sampled":
+            neg_ids = sample_negatives(self.n_items, (negatives,), seq.device)  # shared by the batch
+            neg = h @ E[neg_ids].T + b[neg_ids]  # (M, S)
+            return neg, sampled_softmax_loss(pos, neg, neg_ids[None, :] == t[:, None])
+        neg_ids = sample_negatives(self.n_items, t.shape, seq.device)
+        neg = (h * E[neg_ids]).sum(-1) + b[neg_ids]  # (M,)
+        return neg, bce_loss(pos, neg)
+
+    def score(self, seq, candidates=None):
+        h = self.encode(seq)[0][:, -1]  # (B, D) the last position predicts the next item
+        if candidates is None:
+            return mask_padding_column(h @ self.item.weight.T + self.bias.weight.T)  # (B, N+1)
+        if candidates.dim() == 1:
+            return h @ self.item(candidates).T + self.bias(candidates).T  # (B, C)
+        return (h[:, None, :] * self.item(candidates)).sum(-1) + self.bias(candidates).squeeze(-1)  # (B, C)
+
+    def explain(self, seq, candidates):
+        _, maps, softs = self.encode(seq, want_maps=True)
+        last_w = maps[-1][:, :, -1].mean(1)  # (B, L) last position, last layer, mean over heads
+        last_soft = softs[-1][:, :, -1].mean(1)
+        K = candidates.shape[1]
+        # One row explains the next-item prediction, so every recommendation shares it.
+        return {"weights": last_w[:, None].expand(-1, K, -1), "soft": last_soft[:, None].expand(-1, K, -1),
+                "maps": maps, "soft_maps": softs}

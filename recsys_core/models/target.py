@@ -1,0 +1,125 @@
+"""`target`: target attention (DIN, Zhou et al. 2018). Each candidate item queries the history, so
+every recommendation has its own "why" row over the history.
+
+    h = E[history] (-> GRU/LSTM, as in NARM)        keys = Wk h, values = h
+    w_c = attention(Wq e_c, keys, mask, bias = r[distance])     # r: learned recency, per distance
+    score(c) = sum_l w_cl (h_l · e_c) + b_c                      # = (sum_l w_cl h_l) · e_c + b_c
+
+The score is computed as the weighted sum of per-item terms h_l · e_c rather than through the
+(candidates x dim) attention output: the same number, exactly, but it never materialises
+(B, positions, candidates, dim), so one training window teaches several target positions for about
+the cost of one, and each history item's contribution to a score is available for explanations.
+"""
+import torch
+import torch.nn as nn
+
+from ..config import ModelConfig
+from ..attention import build_attention
+from .base import PoolDropout, Recommender, bce_loss, full_softmax_loss, mask_padding_column, sample_negatives, \
+    sampled_softmax_loss
+
+CELL_BUDGET = 24_000_000  # batch x positions x candidates x history cells per training step / scoring chunk
+MAX_POSITIONS = 2  # target positions learned per training window; more windows per second beat more positions per window
+
+
+class TargetAttentionRecommender(Recommender):
+    sampling = "sequence"
+
+    def __init__(self, cfg: ModelConfig, n_items: int):
+        super().__init__()
+        self.cfg, self.n_items = cfg, n_items
+        D = cfg.dim
+        self.item = nn.Embedding(n_items + 1, D, padding_idx=0)
+        self.bias = nn.Embedding(n_items + 1, 1)
+        self.recency = nn.Embedding(cfg.max_len, 1)  # logit bias by distance from the query position
+        self.drop = PoolDropout(cfg.dropout)
+        rnn = {"gru": nn.GRU, "lstm": nn.LSTM}.get(cfg.encoder)
+        self.rnn = rnn(D, D, batch_first=True) if rnn else None
+        self.wq = nn.Linear(D, D, bias=False)
+        self.wk = nn.Linear(D, D, bias=False)
+        self.attn = build_attention(cfg.attention, dim=D, temperature=cfg.temperature, hidden=cfg.additive_hidden)
+        nn.init.normal_(self.item.weight, std=D ** -0.5)
+        for emb in (self.bias, self.recency):
+            nn.init.zeros_(emb.weight)
+        # Zero queries: uniform attention at the start, i.e. the `mean` baseline, from which the
+        # model learns where to focus; random queries start from noise and train slower.
+        nn.init.zeros_(self.wq.weight)
+        with torch.no_grad():
+            self.item.weight[0].zero_()
+
+    def encode(self, seq):
+        """(B, L) -> keys (B, L, D), values (B, L, D), valid (B, L)."""
+        valid = seq > 0
+        h = self.drop(self.item(seq))  # (B, L, D)
+        if self.rnn is not None:
+            h = self.rnn(h)[0]  # causal: h_l depends on items up to l only
+        h = h * valid[..., None]
+        return self.wk(h), h, valid
+
+    def _mask_bias(self, valid, qpos):
+        """Query positions (B, P) -> mask and recency bias, each (B, P, 1, L): P sits in the heads slot."""
+        L = valid.shape[1]
+        dist = qpos[..., None] - torch.arange(L, device=valid.device)  # (B, P, L) steps back from the query
+        mask = valid[:, None, :] & (dist >= 0)
+        if self.cfg.window:
+            mask = mask & (dist < self.cfg.window)
+        bias = self.recency(dist.clamp(0, self.cfg.max_len - 1)).squeeze(-1)  # (B, P, L)
+        return mask[:, :, None, :], bias[:, :, None, :]
+
+    def _scores(self, enc, qpos, cand):
+        """cand (C,) shared by all queries, or (B, P, C) per query -> scores (B, P, C), weights, logits, mask."""
+        keys, values, valid = enc
+        e = self.item(cand)  # (C, D) or (B, P, C, D)
+        if cand.dim() == 1:
+            logits = self.attn.logits(self.wq(e)[None, None], keys[:, None])  # (B, 1, C, L)
+            ve = torch.einsum("bld,cd->bcl", values, e)[:, None]  # (B, 1, C, L)
+        else:
+            logits = self.attn.logits(self.wq(e), keys[:, None])  # (B, P, C, L)
+            ve = torch.einsum("bld,bpcd->bpcl", values, e)
+        mask, bias = self._mask_bias(valid, qpos)
+        logits = logits + bias
+        w = self.attn.normalize(logits, mask)  # (B, P, C, L)
+        scores = (w * ve).sum(-1) + self.bias(cand).squeeze(-1)  # (B, P, C)
+        return scores, w, logits, mask, ve
+
+    def forward(self, seq, targets, loss="full", negatives=256):
+        B, L = seq.shape
+        n_cand = {"full": self.n_items + 1, "sampled": negatives + 1, "bce": 2}[loss]
+        P = max(1, min(MAX_POSITIONS, L, CELL_BUDGET // (B * n_cand * L)))
+        # P random target positions per window (padding positions lose the draw).
+        draw = torch.rand(B, L, device=seq.device).masked_fill(targets == 0, -1.0)
+        qpos = draw.topk(P, dim=1).indices  # (B, P)
+        t = targets.gather(1, qpos)  # (B, P)
+        keep = t > 0
+        enc = self.encode(seq)
+        if loss == "full":
+            scores = self._scores(enc, qpos, torch.arange(self.n_items + 1, device=seq.device))[0]  # (B, P, N+1)
+            return scores, full_softmax_loss(scores[keep], t[keep])
+        pos = self._scores(enc, qpos, t[..., None])[0][..., 0]  # (B, P)
+        if loss == "sampled":
+            neg_ids = sample_negatives(self.n_items, (negatives,), seq.device)  # shared by the batch
+            neg = self._scores(enc, qpos, neg_ids)[0]  # (B, P, S)
+            return neg, sampled_softmax_loss(pos[keep], neg[keep], neg_ids[None, :] == t[keep][:, None])
+        neg = self._scores(enc, qpos, sample_negatives(self.n_items, (B, P, 1), seq.device))[0][..., 0]
+        return neg, bce_loss(pos[keep], neg[keep])
+
+    def score(self, seq, candidates=None):
+        B, L = seq.shape
+        enc = self.encode(seq)
+        qpos = torch.full((B, 1), L - 1, device=seq.device)  # the next item follows the last position
+        if candidates is not None:
+            cand = candidates if candidates.dim() == 1 else candidates[:, None]  # (C,) or (B, 1, C)
+            return self._scores(enc, qpos, cand)[0][:, 0]  # (B, C)
+        extra = self.cfg.additive_hidden if self.cfg.attention == "additive" else 1
+        step = max(1, CELL_BUDGET // (4 * B * L * extra))
+        items = torch.arange(self.n_items + 1, device=seq.device)
+        chunks = [self._scores(enc, qpos, items[i:i + step])[0][:, 0] for i in range(0, self.n_items + 1, step)]
+        return mask_padding_column(torch.cat(chunks, dim=1))  # (B, N+1)
+
+    def explain(self, seq, candidates):
+        B, L = seq.shape
+        enc = self.encode(seq)
+        qpos = torch.full((B, 1), L - 1, device=seq.device)
+        _, w, logits, mask, ve = self._scores(enc, qpos, candidates[:, None])
+        # contribution: each history item's exact share of the score, w_l * (h_l · e_c).
+        return {"weights": w[:, 0], "soft": self.attn.soft_view(logits, mask)[:, 0], "contribution": (w * ve)[:, 0]}

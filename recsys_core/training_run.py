@@ -1,0 +1,25 @@
+"""Train, evaluate and save in one call: shared by the CLI, the app's worker and the shipped-models script."""
+import os
+
+from .checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
+from .config import ModelConfig, TrainConfig
+from .evaluate import evaluate
+from .models import build_model
+from .preprocess import Prepared
+from .train import train
+
+
+def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfig, out_dir: str,
+                   dataset_spec: str = "sample", callback=None, cancel=None) -> dict:
+    """Train, evaluate on the test split under both protocols, write model.pt + metrics.json atomically."""
+    model = build_model(model_cfg, data.n_items)
+    result = train(model, data, train_cfg, model_cfg.max_len, callback=callback, cancel=cancel)
+    metrics = evaluate(model, data, max_len=model_cfg.max_len)
+    meta = make_meta(model, data, model_cfg, train_cfg, metrics, result, dataset_spec)
+    path = os.path.join(out_dir, FILENAME)
+    save_checkpoint(path, model.cpu(), meta)
+    atomic_write_json(os.path.join(out_dir, "metrics.json"),
+                      {"model": model_cfg.name, "dataset": data.name, "seconds": round(result.train_seconds, 3),
+                       "best_epoch": result.best_epoch, "stopped": result.stopped, **metrics})
+    return {"path": path, "metrics": metrics, "seconds": result.train_seconds, "best_epoch": result.best_epoch,
+            "stopped": result.stopped, "meta": meta, "history": result.history}

@@ -1,0 +1,130 @@
+"""Model behaviour: causality, exact target-attention scoring, checkpoints, the shared interface."""
+import numpy as np
+import pytest
+import torch
+
+from recsys_core.checkpoint import load_model, make_meta, read_checkpoint, save_checkpoint
+from recsys_core.config import ModelConfig, TrainConfig
+from recsys_core.errors import CheckpointError
+from recsys_core.loaders import load_sample
+from recsys_core.models import build_model
+from recsys_core.preprocess import prepare
+from recsys_core.train import train
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare(load_sample())
+
+
+@pytest.mark.parametrize("attention", ["soft", "hard", "sparsemax", "additive"])
+def test_self_attention_is_causal(attention):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(arch="self", attention=attention, dim=16, heads=2, max_len=8), 40).eval()
+    seq = torch.tensor([[0, 0, 3, 4, 5, 6, 7, 8]])
+    changed = seq.clone()
+    changed[0, 6] = 20  # change a "future" item
+    h1, h2 = model.encode(seq)[0], model.encode(changed)[0]
+    assert torch.allclose(h1[:, :6], h2[:, :6], atol=1e-6)  # earlier positions untouched
+    assert not torch.allclose(h1[:, 6:], h2[:, 6:])
+
+
+@pytest.mark.parametrize("attention", ["soft", "cosine", "hard"])
+def test_target_score_equals_attention_output_dot_candidate(attention):
+    """The fast path sum_l w_l (h_l . e_c) must equal the registry's (out = w @ v) . e_c exactly."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(arch="target", attention=attention, dim=8, max_len=6), 30).eval()
+    with torch.no_grad():
+        model.wq.weight.normal_()
+        model.recency.weight.normal_()
+    seq = torch.tensor([[0, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6]])
+    cand = torch.tensor([[9, 10, 11], [12, 13, 14]])
+    fast = model.score(seq, cand)
+    keys, values, valid = model.encode(seq)
+    e = model.item(cand)  # (B, C, D)
+    qpos = torch.full((2, 1), 5)
+    mask, bias = model._mask_bias(valid, qpos)
+    out, w = model.attn(model.wq(e)[:, None], keys[:, None], values[:, None], mask, bias)  # registry signature
+    slow = (out[:, 0] * e).sum(-1) + model.bias(cand).squeeze(-1)
+    assert torch.allclose(fast, slow, atol=1e-5)
+    assert torch.allclose(model.explain(seq, cand)["weights"], w[:, 0], atol=1e-6)
+
+
+@pytest.mark.parametrize("arch", ["target", "self", "mean", "popular"])
+def test_every_family_trains_scores_and_explains(data, arch):
+    cfg = ModelConfig(arch=arch, dim=16, max_len=20)
+    model = build_model(cfg, data.n_items)
+    res = train(model, data, TrainConfig(epochs=1, batch_size=256, seed=1, eval_users=100), cfg.max_len)
+    seq = torch.tensor([[0] * 15 + [1, 2, 3, 4, 5]])
+    scores = model.score(seq)
+    assert scores.shape == (1, data.n_items + 1) and scores[0, 0] == float("-inf")
+    expl = model.explain(seq, torch.tensor([[6, 7]]))
+    if arch == "popular":
+        assert expl == {} and res.stopped == "not-trainable"
+    else:
+        assert expl["weights"].shape == (1, 2, 20)
+        assert torch.allclose(expl["weights"].sum(-1), torch.ones(1, 2), atol=1e-5)
+        assert torch.all(expl["weights"][..., :15] == 0)
+
+
+def test_checkpoint_roundtrip_gives_identical_scores(data, tmp_path):
+    cfg = ModelConfig(arch="target", attention="hard", dim=16, max_len=20)
+    model = build_model(cfg, data.n_items)
+    train(model, data, TrainConfig(epochs=1, batch_size=256, eval_users=100), cfg.max_len)
+    path = str(tmp_path / "model.pt")
+    save_checkpoint(path, model, make_meta(model, data, cfg))
+    again, meta = load_model(path, data)
+    seq = torch.tensor([[0] * 10 + list(range(1, 11))])
+    assert torch.equal(model.eval().score(seq), again.score(seq))
+    assert meta["model_name"] == "target-hard" and meta["dataset"]["fingerprint"] == data.fingerprint
+    assert len(meta["item_ids"]) == data.n_items
+
+
+def test_checkpoint_refusals(data, tmp_path):
+    cfg = ModelConfig(arch="mean", dim=8)
+    model = build_model(cfg, data.n_items)
+    path = tmp_path / "model.pt"
+    save_checkpoint(str(path), model, make_meta(model, data, cfg))
+    other = prepare(load_sample())
+    other.fingerprint = "0000"
+    with pytest.raises(CheckpointError, match="trained on dataset"):
+        load_model(str(path), other)
+    trunc = tmp_path / "trunc.pt"
+    trunc.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        read_checkpoint(str(trunc))
+    alien = tmp_path / "alien.pt"
+    torch.save({"weights": torch.zeros(2)}, alien)
+    with pytest.raises(CheckpointError, match="not an Attention Lens checkpoint"):
+        read_checkpoint(str(alien))
+    text = tmp_path / "notes.pt"
+    text.write_text("hello")
+    with pytest.raises(CheckpointError):
+        read_checkpoint(str(text))
+    with pytest.raises(CheckpointError, match="no checkpoint there"):
+        read_checkpoint(str(tmp_path / "missing"))
+
+
+def test_model_names():
+    assert ModelConfig(arch="target", attention="hard", window=5).name == "target-hard-w5"
+    assert ModelConfig(arch="target", attention="additive", encoder="gru").name == "target-additive-gru"
+    assert ModelConfig(arch="self", attention="soft").name == "self-soft"
+    assert ModelConfig(arch="popular", attention="hard").name == "popular"
+
+
+def test_training_can_be_cancelled_between_steps(data):
+    import threading
+    cfg = ModelConfig(arch="self", dim=16, max_len=20)
+    model = build_model(cfg, data.n_items)
+    cancel = threading.Event()
+    seen = []
+
+    def callback(p):
+        seen.append(p)
+        if p.phase == "eval":
+            cancel.set()
+
+    res = train(model, data, TrainConfig(epochs=50, batch_size=64, eval_users=100, min_eval_steps=1), 20,
+                callback=callback, cancel=cancel)
+    assert res.stopped == "cancelled" and res.best_epoch == 1
+    assert not any(p.phase == "train" and p.epoch > 2 for p in seen)

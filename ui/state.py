@@ -1,0 +1,159 @@
+"""Session state and caches shared by every page.
+
+What belongs to one browser session lives in st.session_state (selected dataset, model, user,
+uploads, the running job); what is read-only and shared (built-in datasets, shipped and library
+models) is cached with st.cache_resource, keyed so a changed file is reloaded.
+"""
+import os
+import shutil
+import tempfile
+import weakref
+
+import streamlit as st
+
+from recsys_core.checkpoint import read_checkpoint
+from recsys_core.datasets import load_dataset
+from recsys_core.errors import UserError
+from recsys_core.explain import Loaded, open_model, planted_map
+from recsys_core.preprocess import PrepConfig, Prepared, prepare
+
+DEFAULTS = {
+    "dataset_spec": "sample",  # "sample", "ml-100k", ..., or a path (uploads are saved per session)
+    "model_path": None,  # path of the selected model.pt
+    "user_id": None,  # selected user (the dataset's own id, as a string)
+    "hard_model_path": None,  # optional hard-trained model compared on the Explain page
+    "columns": None,  # column mapping for an uploaded CSV/Parquet
+}
+
+
+def init_state():
+    for k, v in DEFAULTS.items():
+        st.session_state.setdefault(k, v)
+
+
+def data_dir() -> str | None:
+    """The session's data directory (set on the Data page), else $ATTENTION_LENS_DATA, else None (the core's default)."""
+    return st.session_state.get("data_dir") or os.environ.get("ATTENTION_LENS_DATA") or None
+
+
+def _mtime(path: str | None) -> float:
+    return os.path.getmtime(path) if path and os.path.exists(path) else 0.0
+
+
+@st.cache_resource(show_spinner="Loading dataset…", max_entries=8)
+def _load_raw(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime: float):
+    return load_dataset(spec, data_dir_, dict(columns_key) if columns_key else None)
+
+
+@st.cache_resource(show_spinner="Preparing sequences…", max_entries=8)
+def _prepare(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime: float, min_rating, k_core) -> Prepared:
+    ds = _load_raw(spec, data_dir_, columns_key, mtime)
+    return prepare(ds, PrepConfig(min_rating=min_rating, k_core=k_core))
+
+
+def _path_of(spec: str) -> str | None:
+    return spec if spec not in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else None
+
+
+def current_dataset():
+    """The raw Dataset for the session's selection (raises UserError with a friendly message)."""
+    spec = st.session_state.get("dataset_spec", "sample")
+    cols = st.session_state.get("columns")
+    return _load_raw(spec, data_dir(), tuple(sorted(cols.items())) if cols else None, _mtime(_path_of(spec)))
+
+
+def prepared(spec: str | None = None, min_rating=None, k_core: int = 0) -> Prepared:
+    spec = spec or st.session_state.get("dataset_spec", "sample")
+    cols = st.session_state.get("columns") if spec == st.session_state.get("dataset_spec") else None
+    return _prepare(spec, data_dir(), tuple(sorted(cols.items())) if cols else None, _mtime(_path_of(spec)),
+                    min_rating, k_core)
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=32)
+def _open(path: str, mtime: float, spec: str | None, data_dir_: str | None) -> Loaded:
+    return open_model(path, spec, data_dir_)
+
+
+def loaded_model(path: str | None = None) -> Loaded | None:
+    """The selected model with the dataset it was trained on; None when no model is selected."""
+    path = path or st.session_state.get("model_path")
+    if not path:
+        return None
+    return _open(path, _mtime(path), None, data_dir())
+
+
+@st.cache_resource(max_entries=8)
+def planted_for(spec: str, data_dir_: str | None = None) -> dict:
+    """Planted follow-up -> trigger map (embedded data only)."""
+    if spec != "sample":
+        return {}
+    ds = load_dataset(spec, data_dir_)
+    return planted_map(prepared(spec), ds.items)
+
+
+def friendly(fn, *args, **kwargs):
+    """Run fn; show a UserError as an error box with its one-line fix instead of a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except UserError as e:
+        st.error(str(e), icon="⚠️")
+        return None
+
+
+# --- selection helpers (Data and Train pages) ----------------------------------------------------
+
+class _TempFolder:
+    """A temp folder deleted with the session state that holds this object (when the session ends)."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="attention-lens-session-")
+        weakref.finalize(self, shutil.rmtree, self.path, True)
+
+
+def session_dir() -> str:
+    """This browser session's private temp folder for uploads (datasets, checkpoints)."""
+    folder = st.session_state.get("_session_dir")
+    if folder is None or not os.path.isdir(folder.path):
+        folder = st.session_state["_session_dir"] = _TempFolder()
+    return folder.path
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _meta(path: str, mtime: float) -> dict | None:
+    try:
+        return read_checkpoint(path)[0]
+    except UserError:
+        return None
+
+
+def model_meta(path: str | None) -> dict | None:
+    """A checkpoint's metadata (None when missing or unreadable); cached per file version."""
+    return _meta(path, _mtime(path)) if path and os.path.exists(path) else None
+
+
+def select_dataset(spec: str, columns: dict | None = None):
+    """Make `spec` the session's dataset; a selected model or user that belongs to another dataset is cleared."""
+    changed = spec != st.session_state.get("dataset_spec")
+    st.session_state["dataset_spec"] = spec
+    st.session_state["columns"] = columns
+    if changed:
+        st.session_state["user_id"] = None
+    for key in ("model_path", "hard_model_path"):
+        meta = model_meta(st.session_state.get(key))
+        if st.session_state.get(key) and (meta is None or meta["dataset"].get("spec") != spec):
+            st.session_state[key] = None
+
+
+def select_model(path: str) -> dict:
+    """Make the checkpoint at `path` the session's model and its dataset the session's dataset.
+
+    Raises UserError for an unreadable checkpoint. Returns its metadata."""
+    meta, _ = read_checkpoint(path)
+    spec = meta["dataset"].get("spec") or "sample"
+    if spec != st.session_state.get("dataset_spec"):
+        uploads = st.session_state.get("uploads") or {}
+        select_dataset(spec, uploads.get(spec, {}).get("columns"))
+    st.session_state["model_path"] = path
+    if st.session_state.get("hard_model_path") == path:
+        st.session_state["hard_model_path"] = None
+    return meta

@@ -1,0 +1,55 @@
+"""Shareable URLs: ?dataset=...&model=...&user=... restore a view for built-in datasets and saved
+models. Values from the URL are validated like any input and ignored (with a notice) when invalid."""
+import os
+
+import streamlit as st
+
+from recsys_core.library import list_models
+from recsys_core.loaders import BUILTIN
+
+
+def restore_from_url():
+    """Apply query parameters once per session."""
+    if st.session_state.get("_url_restored"):
+        return
+    st.session_state["_url_restored"] = True
+    qp = st.query_params
+    ds = qp.get("dataset")
+    if ds:
+        if ds in BUILTIN:
+            st.session_state["dataset_spec"] = ds
+        else:
+            st.session_state["_url_notice"] = f"Ignored dataset {ds!r} from the link: only built-in datasets can be shared."
+    model = qp.get("model")
+    if model:
+        match = [e for e in list_models() if e.id == model]
+        if match:
+            st.session_state["model_path"] = match[0].path
+            st.session_state["dataset_spec"] = _spec_of(match[0])
+        else:
+            st.session_state["_url_notice"] = f"Ignored model {model!r} from the link: it is not in the library."
+    user = qp.get("user")
+    if user and len(user) <= 64:
+        st.session_state["user_id"] = user
+
+
+def _spec_of(entry) -> str:
+    return entry.dataset if entry.dataset in BUILTIN else st.session_state.get("dataset_spec", "sample")
+
+
+def share_params(user_id: str | None = None):
+    """Write the current selection into the address bar so the URL can be shared."""
+    spec = st.session_state.get("dataset_spec")
+    if spec in BUILTIN:
+        st.query_params["dataset"] = spec
+    path = st.session_state.get("model_path")
+    if path:
+        st.query_params["model"] = os.path.basename(os.path.dirname(path))
+    if user_id:
+        st.query_params["user"] = str(user_id)
+
+
+def show_url_notice():
+    note = st.session_state.pop("_url_notice", None)
+    if note:
+        st.info(note)
