@@ -5,18 +5,20 @@ The entry file is the frame shared by every page: navigation, session defaults, 
 """
 import streamlit as st
 
+from ui.frame import mark_frame
 from ui.state import init_state
 from ui.urls import restore_from_url
 
-st.set_page_config(page_title="Attention Lens", page_icon="🔎", layout="wide")
+st.set_page_config(page_title="Attention Lens", page_icon=":material/visibility:", layout="wide")
 init_state()
 restore_from_url()
+mark_frame()
 
 pages = [
-    st.Page("pages/data.py", title="Data", icon="🗂️", default=True),
-    st.Page("pages/train.py", title="Train", icon="🏋️"),
-    st.Page("pages/explain.py", title="Explain", icon="🔎"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
-    st.Page("pages/learn.py", title="Learn", icon="🎓"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
 st.navigation(pages).run()

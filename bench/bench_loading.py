@@ -4,20 +4,13 @@ Run from anywhere: `python bench/bench_loading.py [--repeats 7]`. Reads ../share
 repo), prints a table and writes bench/results/loading.json.
 """
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "datasets"
-sys.path.insert(0, str(REPO))
+from common import SHARED, write_json
 
-from recsys_core import datasets, preprocess  # noqa: E402  (needs the repo on sys.path)
+from recsys_core import datasets, preprocess  # noqa: E402  (common puts the repo on sys.path)
 
 NAMES = ("ml-latest-small", "ml-100k")
 MAX_LEN = 50  # the SASRec default sequence length
@@ -29,15 +22,6 @@ def run_once(name: str) -> tuple[float, int]:
     p = preprocess.prepare(ds)
     preprocess.pad_left(p, preprocess.split_ends(p, "test")[0], MAX_LEN)
     return time.perf_counter() - start, len(ds.interactions)
-
-
-def write_json(path: Path, data: dict):
-    """Temp file + os.replace, so a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
 
 
 def main() -> int:
@@ -56,9 +40,8 @@ def main() -> int:
                "rows": runs[0][1], "repeats": args.repeats}
         results.append(row)
         print(f"{name:<18}{row['median_s']:>10.3f}{row['min_s']:>10.3f}{row['rows']:>10,}")
-    write_json(REPO / "bench" / "results" / "loading.json",
-               {"what": "datasets.load_dataset + preprocess.prepare + pad_left(test ends, 50)",
-                "python": platform.python_version(), "cpus": os.cpu_count(), "results": results})
+    write_json("loading", {"what": "datasets.load_dataset + preprocess.prepare + pad_left(test ends, 50)",
+                           "results": results})
     return 0
 
 

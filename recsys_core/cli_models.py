@@ -117,7 +117,7 @@ def register(sub):
     p.add_argument("--dropout", type=float, default=mc.dropout)
     p.add_argument("--epochs", type=int, default=tc.epochs)
     p.add_argument("--batch-size", type=int, default=tc.batch_size)
-    p.add_argument("--lr", type=float, default=tc.lr)
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: per family)")
     p.add_argument("--patience", type=int, default=tc.patience)
     p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long")
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
@@ -148,6 +148,6 @@ def register(sub):
 def _train_entry(args):
     args.attention_given = args.attention is not None
     args.attention = args.attention or "soft"
-    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+    if args.epochs < 1 or args.batch_size < 1 or (args.lr is not None and args.lr <= 0):
         raise UserError("--epochs and --batch-size must be at least 1 and --lr positive.")
     cmd_train(args)

@@ -62,10 +62,10 @@ class ModelConfig:
 class TrainConfig:
     epochs: int = 200  # upper bound; early stopping on validation usually ends far sooner
     batch_size: int = 128
-    lr: float = 1e-3  # Adam, as in SASRec
+    lr: float | None = None  # Adam; None: per family (target and mean 5e-3, self 2e-3), tuned on the embedded data
     loss: str = "auto"  # full softmax on small catalogues, sampled softmax on large ones, or SASRec's bce
     full_max_items: int = 2000  # auto: full softmax up to this many items, sampled above
-    negatives: int = 256  # sampled: shared negatives per batch
+    negatives: int = 100  # sampled: shared negatives per batch
     patience: int = 3  # validations without NDCG@10 improvement before stopping
     min_eval_steps: int = 100  # validate at the first epoch end after this many steps
     eval_users: int = 1000  # validation on at most this many users (fixed sample) to keep epochs cheap
@@ -76,10 +76,15 @@ class TrainConfig:
     weight_decay: float = 0.0
     window_stride: int | None = None  # sequence models: a training window every this many items (None: max_len // 5)
 
-    def resolved_loss(self, n_items: int) -> str:
-        if self.loss == "auto":
-            return "full" if n_items <= self.full_max_items else "sampled"
-        return self.loss
+    def resolved_loss(self, n_items: int, arch: str = "self") -> str:
+        if self.loss != "auto":
+            return self.loss
+        if arch == "target":
+            return "sampled"  # its full softmax costs candidates x history per position
+        return "full" if n_items <= self.full_max_items else "sampled"
+
+    def resolved_lr(self, arch: str) -> float:
+        return self.lr if self.lr is not None else {"self": 2e-3}.get(arch, 5e-3)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,6 +15,7 @@ explains every recommendation; all layers and heads are in `attention_maps`.
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 from .checkpoint import load_model
@@ -125,7 +126,7 @@ def interesting_users(data: Prepared, planted: dict, n: int = 8, seed: int = 0) 
 
 
 def _history_rows(data: Prepared, u: int, visible: np.ndarray) -> list[dict]:
-    s, e = data.offsets[u], data.offsets[u + 1]
+    e = data.offsets[u + 1]
     flat = np.arange(e - len(visible), e)
     rows = []
     for pos, f in enumerate(flat):
@@ -164,8 +165,8 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
            "max_len": L, "arch": loaded.meta["arch"], "attention": loaded.meta["attention"]}
     all_scores = model.score(seq, cand)[0].float()
     expl = model.explain(seq, cand) if model.has_attention else {}
-    rank_of = {int(i): r for r, i in enumerate(torch.argsort(scores, descending=True).tolist()[:2000])}
     hard_trained = loaded.meta["attention"] == "hard"
+    uniform = loaded.meta["arch"] == "mean"  # no attention: soft and hard are both the uniform weights
 
     def row_weights(key, j):
         if key not in expl:
@@ -177,7 +178,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
     for j, i in enumerate(rec_items + extra):
         w, soft = row_weights("weights", j), row_weights("soft", j)
         if w is not None:
-            if hard_trained:
+            if hard_trained or uniform:
                 hard = w
             else:
                 hard = np.zeros_like(w)
@@ -185,7 +186,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
         else:
             hard = None
         rec = {"item_id": str(data.item_ids[i]), "title": str(data.titles[i]), "category": str(data.categories[i]),
-               "score": float(all_scores[j]), "rank": rank_of.get(i), "kind": "recommendation" if j < k else "why-not",
+               "score": float(all_scores[j]), "rank": _rank(scores, i), "kind": "recommendation" if j < k else "why-not",
                "soft": None if soft is None else [round(float(x), 6) for x in soft],
                "hard": None if hard is None else [float(x) for x in hard]}
         c = row_weights("contribution", j)
@@ -203,7 +204,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                 rec["planted"] = {"trigger_item_id": str(data.item_ids[trig]), "trigger_title": str(data.titles[trig]),
                                   "position": p, "steps_back": int(n - p),
                                   "soft_weight": None if soft is None else float(soft[p]),
-                                  "hard_hit": None if hard is None else bool(hard[p] == 1.0)}
+                                  "hard_hit": None if hard is None or uniform else bool(hard[p] > 0 and hard[p] == hard.max())}
         recs.append(rec)
     out["recommendations"] = [r for r in recs if r["kind"] == "recommendation"]
     out["why_not"] = [r for r in recs if r["kind"] == "why-not"]
@@ -218,6 +219,14 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
         "popular": "nothing: the popularity baseline ignores the history",
     }[loaded.meta["arch"]]
     return out
+
+
+def _rank(scores: torch.Tensor, item: int) -> int | None:
+    """0-based rank among the items the user has not interacted with (None for an item they have)."""
+    s = scores[item]
+    if not torch.isfinite(s):
+        return None
+    return int((scores > s).sum())
 
 
 def _influence(model, seq, cand, n) -> np.ndarray:
@@ -236,10 +245,20 @@ def _honesty(soft: np.ndarray, infl: np.ndarray) -> dict:
     top_attn, top_infl = int(np.argmax(soft)), int(np.argmax(infl))
     order = np.argsort(-infl)
     rank = int(np.flatnonzero(order == top_attn)[0])
-    # Spearman rank correlation, no scipy needed.
-    ra, ri = np.argsort(np.argsort(-soft)), np.argsort(np.argsort(-infl))
+    # Spearman rank correlation with tied values sharing their average rank (no scipy needed).
+    ra, ri = pd.Series(soft).rank().to_numpy(), pd.Series(infl).rank().to_numpy()
     rho = float(np.corrcoef(ra, ri)[0, 1]) if len(soft) > 2 and ra.std() and ri.std() else None
     return {"top_attention": top_attn, "top_influence": top_infl, "agree": top_attn == top_infl,
             "attention_top_influence_rank": rank, "spearman": None if rho is None or np.isnan(rho) else round(rho, 3),
             "drop_when_top_attention_removed": round(float(infl[top_attn]), 6),
             "max_drop": round(float(infl[top_infl]), 6)}
+
+
+def planted_for_model(loaded: Loaded, data_dir: str | None = None) -> dict:
+    """The planted follow-up -> trigger map in this model's own item indexing ({} when the data has none).
+
+    Built from the model's prepared data, so a model trained with a rating filter or k-core still
+    gets indices that match its history."""
+    if loaded.data.causes is None:
+        return {}
+    return planted_map(loaded.data, load_dataset(loaded.meta["dataset"]["spec"], data_dir).items)

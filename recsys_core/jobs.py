@@ -74,6 +74,10 @@ class TrainingJob:
             self._remove_dir()
 
     @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
     def alive(self) -> bool:
         return self._thread.is_alive()
 

@@ -95,7 +95,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     device = resolve_device(cfg.device)
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
-    loss_kind = cfg.resolved_loss(data.n_items)
+    arch = getattr(getattr(model, "cfg", None), "arch", "self")
+    loss_kind = cfg.resolved_loss(data.n_items, arch)
     result = TrainResult(loss=loss_kind, device=str(device))
     if not model.trainable:
         result.stopped = "not-trainable"
@@ -105,7 +106,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     examples = training_ends(data, model.sampling, stride, rng)
     steps = max(1, -(-len(examples) // cfg.batch_size))
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.resolved_lr(arch), weight_decay=cfg.weight_decay)
     best_state, bad_epochs, t0, step_time, seen, since_eval = None, 0, time.perf_counter(), 0.0, 0, 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()

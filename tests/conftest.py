@@ -26,3 +26,12 @@ def ml100k() -> Path:
 @pytest.fixture
 def ml_latest_small() -> Path:
     return need(SHARED / "ml-latest-small", "MovieLens latest-small")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium for the browser walk-through (never a downloaded browser)."""
+    return need(CHROMIUM, "Chromium (apt-get install chromium)")

@@ -157,3 +157,8 @@ def select_model(path: str) -> dict:
     if st.session_state.get("hard_model_path") == path:
         st.session_state["hard_model_path"] = None
     return meta
+
+
+def dataset_for(spec: str, columns: dict | None = None):
+    """The raw Dataset for `spec` (and a column mapping), through the same cache as current_dataset()."""
+    return _load_raw(spec, data_dir(), tuple(sorted(columns.items())) if columns else None, _mtime(_path_of(spec)))

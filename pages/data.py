@@ -1,0 +1,36 @@
+"""Data (the landing page): choose the interactions to work on and see their shape.
+
+The embedded shop is selected by default; MovieLens folders come from the data folder (or a download
+button); any CSV/Parquet can be uploaded with a column mapping. Everything below follows the choice.
+"""
+import streamlit as st
+
+from ui import data_view as view
+from ui.state import current_dataset, friendly
+from ui.urls import show_url_notice
+
+st.title("Data")
+st.caption("Pick the interactions to train on and explain. Attention Lens shows which past interactions drove "
+           "each recommendation, and checks whether that explanation is honest.")
+show_url_notice()
+view.flash()
+
+view.picker()
+with st.expander("Data folder and MovieLens downloads", icon=":material/folder_open:"):
+    view.data_folder()
+with st.expander("Upload your own CSV or Parquet", icon=":material/upload_file:"):
+    view.upload()
+
+ds = friendly(current_dataset)
+if ds is None:
+    st.stop()
+for notice in ds.notices:
+    st.info(notice, icon=":material/info:")
+stats = view.stats(ds)
+
+st.subheader(view.dataset_options()[st.session_state["dataset_spec"]].split(" · ")[0])
+if stats.causes:
+    view.story(ds, stats)
+view.cards(stats)
+view.charts(stats)
+st.page_link("pages/train.py", label="Next: train a model on this dataset", icon=":material/arrow_forward:")

@@ -1,0 +1,155 @@
+"""The Data page through AppTest: the sample's statistics, switching dataset (which clears a model
+made for another one), the data folder, downloads only on click, and the upload path."""
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recsys_core import download
+from recsys_core.datasets import load_dataset
+from recsys_core.errors import DataError, UserError
+from recsys_core.loaders import guess_columns, read_table_columns
+from ui.data_view import save_upload
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def dirs(tmp_path, monkeypatch):
+    data, models = tmp_path / "data", tmp_path / "models"
+    data.mkdir()
+    monkeypatch.setenv("ATTENTION_LENS_DATA", str(data))
+    monkeypatch.setenv("ATTENTION_LENS_MODELS", str(models))
+    return data
+
+
+def tiny_movielens(folder: Path, users: int = 5, per_user: int = 4):
+    """A MovieLens-latest-shaped folder: users x per_user ratings over a few movies."""
+    folder.mkdir(parents=True)
+    rows = [f"{u},{(u + k) % 7 + 1},4.0,{1000 + 10 * k}" for u in range(1, users + 1) for k in range(per_user)]
+    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n" + "\n".join(rows) + "\n")
+    movies = [f'{m},Movie {m} (2000),Drama' for m in range(1, 8)]
+    (folder / "movies.csv").write_text("movieId,title,genres\n" + "\n".join(movies) + "\n")
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def dataset_box(at):
+    return next(s for s in at.selectbox if s.label == "Dataset")
+
+
+def offered(at) -> list[str]:
+    """The Dataset menu's entries as shown (names before the ' · ' description)."""
+    return [o.split(" · ")[0] for o in dataset_box(at).options]
+
+
+def test_the_landing_page_shows_the_embedded_shop_and_its_story():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.session_state["dataset_spec"] == "sample"
+    assert metric(at, "Users") == "1,240" and metric(at, "Items") == "354"
+    assert metric(at, "Trigger → follow-up").endswith("%")
+    story = " ".join(m.value for m in at.markdown)
+    assert "planted follow-ups" in story and "→" in story
+    assert not at.error
+
+
+def test_switching_dataset_updates_stats_and_clears_a_model_of_another_dataset(dirs, tmp_path):
+    tiny_movielens(dirs / "ml-latest-small")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["model_path"] = str(tmp_path / "gone" / "model.pt")  # a model the new dataset cannot use
+    at.session_state["user_id"] = "7"
+    at.run()
+    assert "ml-latest-small" in offered(at)
+    dataset_box(at).select("ml-latest-small").run()
+    assert not at.exception and not at.error
+    assert at.session_state["dataset_spec"] == "ml-latest-small"
+    assert at.session_state["model_path"] is None and at.session_state["user_id"] is None
+    assert metric(at, "Users") == "5" and metric(at, "Interactions") == "20"
+    assert "planted follow-ups" not in " ".join(m.value for m in at.markdown)  # the story is the sample's only
+    dataset_box(at).select("sample").run()
+    assert metric(at, "Users") == "1,240"
+
+
+def test_the_data_folder_is_editable_per_session(tmp_path):
+    other = tmp_path / "elsewhere"
+    tiny_movielens(other / "ml-latest-small", users=3)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "ml-latest-small" not in offered(at)
+    at.text_input(key="data_dir_input").input(str(other)).run()
+    assert at.session_state["data_dir"] == str(other)
+    dataset_box(at).select("ml-latest-small").run()
+    assert not at.exception and metric(at, "Users") == "3"
+
+
+def test_download_runs_only_when_its_button_is_clicked(dirs, monkeypatch):
+    calls = []
+
+    def fake_download(name, data_dir=None, **kw):
+        calls.append((name, data_dir))
+        tiny_movielens(Path(data_dir) / name)
+        return str(Path(data_dir) / name)
+
+    monkeypatch.setattr(download, "download", fake_download)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert calls == []  # never at start-up
+    at.button(key="data_download_ml-latest-small").click().run()
+    assert calls == [("ml-latest-small", str(dirs))]
+    assert not at.exception and at.session_state["dataset_spec"] == "ml-latest-small"
+    assert metric(at, "Users") == "5" and any("Downloaded ml-latest-small" in s.value for s in at.success)
+    assert not [b for b in at.button if b.key == "data_download_ml-latest-small"]  # now listed as present
+
+
+def test_a_failed_download_is_one_friendly_line(monkeypatch):
+    def offline(name, data_dir=None, **kw):
+        raise UserError(f"https://files.grouplens.org/{name}.zip: cannot download (offline). Fix: check the connection.")
+
+    monkeypatch.setattr(download, "download", offline)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.button(key="data_download_ml-100k").click().run()
+    assert not at.exception and at.session_state["dataset_spec"] == "sample"
+    assert len(at.error) == 1 and "Fix:" in at.error[0].value and "\n" not in at.error[0].value
+
+
+def test_a_missing_dataset_is_an_error_line_not_a_traceback():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["dataset_spec"] = "ml-1m"
+    at.run()
+    assert not at.exception
+    assert "ml-1m" in at.error[0].value and "download" in at.error[0].value
+
+
+def test_save_upload_writes_atomically_under_a_safe_name(tmp_path):
+    folder = str(tmp_path / "session")
+    path = save_upload(b"user,item,time\n1,a,5\n", "../../my ratings (v2).CSV", folder)
+    assert os.path.dirname(path) == folder and path.endswith(".csv")
+    assert open(path, "rb").read() == b"user,item,time\n1,a,5\n"
+    again = save_upload(b"user,item,time\n2,b,6\n", "../../my ratings (v2).CSV", folder)
+    assert again == path and open(path).read().startswith("user,item,time\n2")
+    assert os.listdir(folder) == [os.path.basename(path)]  # no half-written .part left behind
+    with pytest.raises(UserError, match="Fix:"):
+        save_upload(b"x", "notes.xlsx", folder)
+    with pytest.raises(DataError, match="empty"):
+        save_upload(b"", "empty.csv", folder)
+
+
+def test_an_upload_with_a_column_mapping_becomes_the_sessions_dataset(tmp_path):
+    text = "customer_id,product,when,stars\n" + "".join(f"c{u},p{(u * k) % 9},2024-01-{k + 1:02d},4\n"
+                                                    for u in range(1, 5) for k in range(5))
+    path = save_upload(text.encode(), "shop.csv", str(tmp_path / "session"))
+    columns = read_table_columns(path)
+    mapping = {**guess_columns(columns), "item": "product", "timestamp": "when"}  # what the form pre-fills + picks
+    assert mapping["user"] == "customer_id" and mapping["rating"] == "stars"
+    assert len(load_dataset(path, None, mapping).interactions) == 20
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["uploads"] = {path: {"name": "shop.csv", "columns": mapping}}
+    at.session_state["dataset_spec"] = path
+    at.session_state["columns"] = mapping
+    at.run()
+    assert not at.exception and not at.error
+    assert metric(at, "Users") == "4" and metric(at, "Interactions") == "20"
+    assert "shop.csv" in offered(at)

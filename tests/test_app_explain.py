@@ -1,0 +1,177 @@
+"""The Explain page through AppTest: it opens on a default model and user, its heatmaps carry the
+user's history titles on one shared scale, and users, models and "why not X?" can be picked.
+
+Models are untrained checkpoints written into a temporary library (ATTENTION_LENS_MODELS), so the
+tests take seconds and never touch the user's own library; shipped models, when present, are
+listed beside them.
+"""
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from recsys_core.checkpoint import make_meta, save_checkpoint
+from recsys_core.config import ModelConfig
+from recsys_core.datasets import load_dataset
+from recsys_core.models import build_model
+from recsys_core.preprocess import prepare
+from recsys_core.train import item_counts
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+FAKE_METRICS = {p: {"ndcg@10": v, "hr@10": 2 * v, "mrr@10": v / 2} for p, v in (("full", 0.05), ("sampled", 0.2))}
+ARCHS = {"target-soft": dict(arch="target", attention="soft"), "target-hard": dict(arch="target", attention="hard"),
+         "self-soft": dict(arch="self", attention="soft", heads=2), "popular": dict(arch="popular"),
+         "mean": dict(arch="mean")}
+
+
+def make_library(root: Path) -> dict[str, str]:
+    """Small untrained models of every family on the embedded data, saved as library entries."""
+    torch.manual_seed(0)
+    data = prepare(load_dataset("sample"))
+    paths = {}
+    for i, (name, kw) in enumerate(ARCHS.items()):
+        cfg = ModelConfig(dim=16, max_len=20, layers=1, **kw)
+        model = build_model(cfg, data.n_items)
+        model.fit_statistics(item_counts(data))
+        meta = make_meta(model, data, cfg, metrics=FAKE_METRICS, dataset_spec="sample")
+        meta["created"] = f"2026-01-01T00:00:0{i}Z"
+        paths[name] = str(root / f"test-{name}" / "model.pt")
+        save_checkpoint(paths[name], model.eval(), meta)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    paths = make_library(root)
+    old = os.environ.get("ATTENTION_LENS_MODELS")
+    os.environ["ATTENTION_LENS_MODELS"] = str(root)  # module-wide: monkeypatch is function-scoped
+    yield paths
+    if old is None:
+        os.environ.pop("ATTENTION_LENS_MODELS")
+    else:
+        os.environ["ATTENTION_LENS_MODELS"] = old
+
+
+def open_page(page: str, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at) -> dict[str, dict]:
+    """Plotly charts by their widget key (the element id ends with it)."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        key = next((k for k in ("heat_soft", "heat_hard_trained", "heat_hard", "why_bars", "heat_whynot",
+                                "whynot_bars", "layers_last_rows", "layers_full_map") if el.proto.id.endswith(k)),
+                   el.proto.id)
+        out[key] = json.loads(el.proto.spec)
+    return out
+
+
+def history_titles(at) -> list[str]:
+    return at.dataframe[0].value["Title"].tolist()
+
+
+def test_opens_with_a_default_model_and_user(library):
+    at = open_page("pages/explain.py")
+    assert not at.error
+    assert at.session_state["model_path"]  # a model was chosen on first open
+    assert at.session_state["user_id"]
+    assert at.selectbox(key="_explain_model").value == at.session_state["model_path"]
+    assert at.slider(key="_explain_k").value == 10
+    assert at.text_input(key="_explain_user").value == at.session_state["user_id"]
+    assert at.query_params["user"] == at.session_state["user_id"]  # a shareable link
+
+
+def test_heatmaps_show_history_titles_on_one_scale(library):
+    at = open_page("pages/explain.py", model_path=library["target-soft"])
+    specs = charts(at)
+    assert {"heat_soft", "heat_hard", "heat_hard_trained"} <= specs.keys()
+    titles = history_titles(at)
+    assert titles
+    for key in ("heat_soft", "heat_hard", "heat_hard_trained"):
+        text = json.dumps(specs[key]["data"][0]["text"], ensure_ascii=False)
+        assert all(t in text for t in titles), key
+        trace = specs[key]["data"][0]
+        assert (trace["zmin"], trace["zmax"]) == (0, 1)
+        assert trace["colorscale"] == specs["heat_soft"]["data"][0]["colorscale"]
+        assert len(trace["z"]) == 10 and len(trace["z"][0]) == len(titles)
+    hard = specs["heat_hard"]["data"][0]["z"]
+    assert all(sorted(row)[-1] == 1 and sum(row) == 1 for row in hard)  # one pick per row
+    assert at.toggle(key="_explain_stack") is not None
+    assert len(at.dataframe) >= 5  # history, recommendations, and the table alternatives
+
+
+def test_pick_user_by_id_random_and_interesting(library):
+    at = open_page("pages/explain.py", model_path=library["target-soft"])
+    at.text_input(key="_explain_user").set_value("5").run()
+    assert not at.exception and at.session_state["user_id"] == "5"
+    assert at.subheader[0].value.startswith("User 5")
+    at.button(key="_explain_random").click().run()
+    assert not at.exception and at.session_state["user_id"]
+    pick = at.selectbox(key="_explain_interesting")
+    second = pick.options[1].split(" · ")[0]  # options read "<user id> · <why>"
+    pick.set_value(second).run()
+    assert not at.exception and at.session_state["user_id"] == second
+    at.text_input(key="_explain_item_q").set_value("Tablet").run()
+    users = at.selectbox(key="_explain_item_user")
+    users.set_value(users.options[0]).run()
+    assert not at.exception and at.session_state["user_id"] == users.options[0]
+
+
+def test_unknown_user_is_a_friendly_error(library):
+    at = open_page("pages/explain.py", model_path=library["target-soft"], user_id="no-such-user")
+    assert not at.exception
+    assert "not in dataset" in at.error[0].value
+
+
+def test_see_why_and_why_not(library):
+    at = open_page("pages/explain.py", model_path=library["target-soft"])
+    at.selectbox(key="_explain_why").set_value(2).run()
+    assert "why_bars" in charts(at)
+    why = [d.value for d in at.dataframe if "Score drop when removed" in d.value.columns]
+    assert why and "Contribution to score" in why[0].columns  # target models: exact share of the score
+    words = " ".join(m.value for m in [*at.success, *at.warning, *at.info])
+    assert "Attention points most at" in words or "spread evenly" in words
+    at.text_input(key="_explain_whynot_q").set_value("Lens").run()
+    assert not at.exception
+    specs = charts(at)
+    assert "heat_whynot" in specs
+    picked = at.selectbox(key="_explain_whynot_item")
+    assert picked.value is not None
+    assert "why not:" in json.dumps(specs["heat_whynot"]["layout"]["yaxis"]["ticktext"])
+    assert any("ranks" in m.value or "already" in m.value for m in [*at.warning, *at.success, *at.info])
+
+
+def test_self_attention_shows_layers_and_heads(library):
+    at = open_page("pages/explain.py", model_path=library["self-soft"])
+    specs = charts(at)
+    assert {"heat_soft", "layers_last_rows", "layers_full_map"} <= specs.keys()
+    assert len(specs["layers_last_rows"]["data"][0]["z"]) == 2  # 1 layer x 2 heads
+
+
+def test_baselines_explain_without_crashing(library):
+    at = open_page("pages/explain.py", model_path=library["popular"], hard_model_path="")
+    assert not at.error
+    assert any("no attention" in m.value for m in at.info)
+    at = open_page("pages/explain.py", model_path=library["mean"], hard_model_path="")
+    assert not at.error and "heat_soft" in charts(at)
+
+
+def test_switching_model_keeps_the_user(library):
+    at = open_page("pages/explain.py", model_path=library["target-soft"], user_id="7")
+    at.selectbox(key="_explain_model").set_value(library["target-hard"]).run()
+    assert not at.exception
+    assert at.session_state["model_path"] == library["target-hard"]
+    assert at.session_state["user_id"] == "7"
+    assert "pre-argmax" in charts(at)["heat_soft"]["layout"]["title"]["text"]

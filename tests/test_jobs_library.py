@@ -1,0 +1,211 @@
+"""Background training jobs (queue order, cancel, failures, progress thinning) and the model library
+(save, list, budget, delete). Jobs run a stand-in for train_and_save where timing matters, so the
+queue tests are exact and fast; one job trains for real."""
+import os
+import threading
+
+import pytest
+
+from recsys_core import jobs, library, training_run
+from recsys_core.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
+from recsys_core.config import ModelConfig, TrainConfig
+from recsys_core.datasets import load_dataset
+from recsys_core.errors import Cancelled, CheckpointError, UserError
+from recsys_core.models import build_model
+from recsys_core.preprocess import prepare
+from recsys_core.train import Progress
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return prepare(load_dataset("sample"))
+
+
+def make_checkpoint(folder, data, arch: str = "popular") -> str:
+    """An untrained but valid checkpoint (model.pt + metrics.json) for `data` in `folder`; returns model.pt."""
+    cfg = ModelConfig(arch=arch, dim=8)
+    model = build_model(cfg, data.n_items)
+    metrics = {"full": {"ndcg@10": 0.25, "hr@10": 0.5}}
+    path = os.path.join(folder, FILENAME)
+    save_checkpoint(path, model, make_meta(model, data, cfg, metrics=metrics, dataset_spec="sample"))
+    atomic_write_json(os.path.join(folder, "metrics.json"), {"model": cfg.name, **metrics})
+    return path
+
+
+@pytest.fixture
+def lib(tmp_path, monkeypatch):
+    root = tmp_path / "library"
+    monkeypatch.setenv("ATTENTION_LENS_MODELS", str(root))
+    return root
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+class Gate:
+    """A stand-in for train_and_save that blocks until released and records the order jobs ran in."""
+
+    def __init__(self):
+        self.order, self.release, self.entered = [], {}, {}
+
+    def __call__(self, data, model_cfg, train_cfg, out_dir, spec, callback=None, cancel=None):
+        name = train_cfg.seed
+        self.order.append(name)
+        self.entered[name].set()
+        self.release[name].wait(10)
+        if cancel.is_set():
+            raise Cancelled()
+        return {"stopped": "epochs", "metrics": {}, "seconds": 0.0, "best_epoch": 1}
+
+    def job(self, name: int, tmp_path) -> jobs.TrainingJob:
+        self.release[name], self.entered[name] = threading.Event(), threading.Event()
+        return jobs.TrainingJob(None, ModelConfig(), TrainConfig(seed=name), "sample", out_dir=str(tmp_path / str(name)))
+
+
+def test_jobs_train_one_at_a_time_in_the_order_they_were_started(tmp_path, monkeypatch):
+    gate = Gate()
+    monkeypatch.setattr(training_run, "train_and_save", gate)
+    first, second, third = (gate.job(n, tmp_path) for n in (1, 2, 3))
+    first.start()
+    assert gate.entered[1].wait(5)
+    second.start()
+    third.start()
+    assert first.state.status == "running" and first.queue_position() == 0
+    assert (second.queue_position(), third.queue_position()) == (1, 2)
+    assert second.state.status == third.state.status == "queued"
+    for n, job in ((1, first), (2, second), (3, third)):
+        gate.release[n].set()
+        job.join(5)
+        assert job.state.status == "done" and not job.alive
+    assert gate.order == [1, 2, 3]
+
+
+def test_a_queued_job_cancels_without_training_and_frees_its_place(tmp_path, monkeypatch):
+    gate = Gate()
+    monkeypatch.setattr(training_run, "train_and_save", gate)
+    running, waiting, behind = (gate.job(n, tmp_path) for n in (1, 2, 3))
+    running.start()
+    assert gate.entered[1].wait(5)
+    waiting.start()
+    behind.start()
+    waiting.cancel()
+    waiting.join(5)
+    assert waiting.state.status == "cancelled" and "queue" in waiting.state.message
+    assert behind.queue_position() == 1  # only the running job is ahead now
+    gate.release[1].set()
+    gate.release[3].set()
+    behind.join(5)
+    assert gate.order == [1, 3] and behind.state.status == "done"
+
+
+def test_cancel_during_training_and_failures_become_states_not_exceptions(tmp_path, monkeypatch):
+    gate = Gate()
+    monkeypatch.setattr(training_run, "train_and_save", gate)
+    job = gate.job(1, tmp_path).start()
+    assert gate.entered[1].wait(5)
+    job.cancel()
+    assert job.cancel_requested
+    gate.release[1].set()
+    job.join(5)
+    assert job.state.status == "cancelled" and not job.state.finished_ok
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    def bad_input(*a, **k):
+        raise UserError("--device cuda: no CUDA GPU is available here. Fix: use --device cpu or auto.")
+
+    for fake, expect in ((broken, "Training failed: ZeroDivisionError: boom"), (bad_input, "--device cuda")):
+        monkeypatch.setattr(training_run, "train_and_save", fake)
+        job = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path / "x")).start()
+        job.join(5)
+        assert job.state.status == "failed" and job.state.message.startswith(expect)
+        assert job.queue_position() == 0 and not jobs._RUNNING and not jobs._WAITING
+
+
+def test_progress_keeps_about_fifty_averaged_losses_per_epoch_and_every_evaluation(tmp_path):
+    job = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path))
+    steps = 1000
+    for epoch in (1, 2):
+        for step in range(1, steps + 1):
+            job._on_progress(Progress("train", epoch, 2, step, steps, float(step), 0.0, None))
+        job._on_progress(Progress("eval", epoch, 2, steps, steps, 1.0, 0.0, None, {"ndcg@10": 0.1, "hr@10": 0.2}))
+    train = [p for p in job.state.progress if p.phase == "train"]
+    assert len(train) == 2 * jobs.LOSS_POINTS_PER_EPOCH
+    assert train[0].step == 20 and train[0].loss == pytest.approx(sum(range(1, 21)) / 20)  # mean of its chunk
+    assert [p.epoch for p in job.state.progress if p.phase == "eval"] == [1, 2]
+    assert job.state.latest.phase == "eval"
+
+
+def test_discard_deletes_the_jobs_own_temp_folder_only(tmp_path):
+    own = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample")
+    given = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path))
+    assert os.path.isdir(own.out_dir)
+    own.discard()
+    given.discard()
+    assert not os.path.exists(own.out_dir) and tmp_path.is_dir()
+
+
+def test_a_real_job_trains_saves_and_goes_into_the_library(sample, lib):
+    cfg = TrainConfig(epochs=1, max_seconds=2, eval_users=100, device="cpu")
+    job = jobs.TrainingJob(sample, ModelConfig(arch="mean", dim=16), cfg, "sample").start()
+    job.join(120)
+    assert job.state.status == "done", job.state.message
+    assert job.state.finished_ok and os.path.exists(os.path.join(job.out_dir, FILENAME))
+    assert {"full", "sampled"} <= set(job.state.result["metrics"])
+    assert any(p.phase == "eval" for p in job.state.progress)
+    entry = library.save_to_library(job.out_dir, job.model_cfg.name, sample.name, label="  first\nrun  ")
+    assert entry.label == "first run" and entry.spec == "sample" and entry.name == "mean"
+    assert [e.id for e in library.list_models(include_shipped=False)] == [entry.id]
+    job.discard()
+    assert os.path.exists(entry.path)  # the library holds its own copy
+
+
+# --- library -------------------------------------------------------------------------------------
+
+def test_save_refuses_a_folder_without_a_readable_model(tmp_path, lib):
+    with pytest.raises(CheckpointError):
+        library.save_to_library(str(tmp_path), "x", "sample")
+    (tmp_path / FILENAME).write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError) as err:
+        library.save_to_library(str(tmp_path), "x", "sample")
+    assert "\n" not in str(err.value)
+    assert not lib.exists() or not any(lib.iterdir())
+
+
+def test_listing_is_newest_first_skips_broken_folders_and_counts_usage(tmp_path, sample, lib):
+    src = make_checkpoint(str(tmp_path), sample)
+    a = library.save_to_library(str(tmp_path), "popular", "sample", label="a")
+    b = library.save_to_library(str(tmp_path), "popular", "sample", label="b")
+    os.utime(lib / a.id, (1, 1))  # a was saved long ago
+    (lib / "broken").mkdir()
+    (lib / "broken" / FILENAME).write_bytes(b"\x00" * 10)
+    (lib / ".tmp-half-written").mkdir()
+    found = library.list_models(include_shipped=False)
+    assert [e.label for e in found] == ["b", "a"]
+    assert library.usage() == {"models": 2, "bytes": 2 * os.path.getsize(src)}
+    assert found[0].metrics["full"]["ndcg@10"] == 0.25 and found[0].size_bytes == os.path.getsize(src)
+
+
+def test_budget_evicts_the_longest_saved_models_but_never_the_new_one(tmp_path, sample, lib):
+    size = os.path.getsize(make_checkpoint(str(tmp_path), sample))
+    old = library.save_to_library(str(tmp_path), "popular", "sample", label="old")
+    mid = library.save_to_library(str(tmp_path), "popular", "sample", label="mid")
+    os.utime(lib / old.id, (1, 1))
+    os.utime(lib / mid.id, (2, 2))
+    new = library.save_to_library(str(tmp_path), "popular", "sample", label="new", budget_mb=2.5 * size / 1e6)
+    assert [e.id for e in library.list_models(include_shipped=False)] == [new.id, mid.id]
+    assert library.enforce_budget(max_models=1) == [mid.id]
+    assert library.enforce_budget(budget_mb=0, keep=new.id) == []  # the one to keep stays even over budget
+
+
+def test_delete_takes_only_a_plain_model_id(tmp_path, sample, lib):
+    make_checkpoint(str(tmp_path), sample)
+    entry = library.save_to_library(str(tmp_path), "popular", "sample")
+    for bad in ("", ".", "..", f"{entry.id}/", f"../{lib.name}", "/etc", "no-such-model"):
+        with pytest.raises(UserError):
+            library.delete_model(bad)
+    assert lib.is_dir() and os.path.exists(entry.path)
+    library.delete_model(entry.id)
+    assert library.list_models(include_shipped=False) == []
+    with pytest.raises(UserError, match="deleted already"):
+        library.delete_model(entry.id)

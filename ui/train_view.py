@@ -1,0 +1,238 @@
+"""The Train page's parts: the settings form, the live view of a running job, and its results.
+
+The job runs in a worker thread (recsys_core.jobs) and is kept in the session, so it survives page
+changes; the live view is a fragment that re-renders itself every second while the job is alive.
+"""
+import os
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from recsys_core.attention import ATTENTION
+from recsys_core.checkpoint import FILENAME
+from recsys_core.config import ARCHS, ENCODERS, LOSSES, ModelConfig, TrainConfig
+from recsys_core.device import available_devices, describe, resolve_device
+from recsys_core.jobs import TrainingJob
+from recsys_core.library import save_to_library
+from ui.state import friendly, prepared, select_model
+
+ARCH_LABELS = {"target": "target (DIN)", "self": "self (SASRec)", "popular": "popular (baseline)",
+               "mean": "mean (baseline)"}
+ARCH_ABOUT = {
+    "target": "Each candidate item attends over the history, as in DIN: the weights say which past items made "
+              "it score.",
+    "self": "A causal transformer over the history, as in SASRec; the last position's attention explains the list.",
+    "popular": "Recommends the most popular items to everyone: nothing to train, no attention. A floor to beat.",
+    "mean": "Scores candidates against the average of the history: trains, but weighs every past item the same.",
+}
+LOSS_LABELS = {"auto": "auto", "full": "full softmax", "sampled": "sampled softmax", "bce": "BCE (SASRec)"}
+STOPPED = {
+    "epochs": "ran every epoch",
+    "early": "stopped early: validation NDCG@10 stopped improving",
+    "time": "stopped at the time limit",
+    "cancelled": "cancelled; the best model so far was kept",
+    "not-trainable": "a baseline: nothing to train, evaluated directly",
+}
+
+_M, _T = ModelConfig(), TrainConfig()
+DEFAULTS = {  # widget key -> default, from the config dataclasses (0 stands for None)
+    "train_arch": _M.arch, "train_attention": _M.attention, "train_window": _M.window or 0,
+    "train_encoder": _M.encoder, "train_loss": _T.loss, "train_dim": _M.dim, "train_layers": _M.layers,
+    "train_heads": _M.heads, "train_max_len": _M.max_len, "train_epochs": _T.epochs, "train_batch": _T.batch_size,
+    "train_lr": _T.lr, "train_max_seconds": int(_T.max_seconds or 0), "train_seed": _T.seed, "train_device": _T.device,
+}
+
+
+def restore_form():
+    """Widgets lose their state when their page is not shown; put the last values back before drawing them."""
+    saved = st.session_state.setdefault("_train_form", dict(DEFAULTS))
+    for key, value in saved.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def remember_form():
+    st.session_state["_train_form"] = {k: st.session_state[k] for k in DEFAULTS}
+
+
+# --- the form ------------------------------------------------------------------------------------
+
+def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
+    """Draw the settings for a dataset of n_items; returns the configs they describe."""
+    restore_form()
+    ss = st.session_state
+    arch = st.selectbox("Architecture", ARCHS, format_func=ARCH_LABELS.get, key="train_arch")
+    st.caption(ARCH_ABOUT[arch])
+    attends = arch in ("target", "self")
+    c1, c2 = st.columns(2)
+    c1.selectbox("Attention", list(ATTENTION), key="train_attention", disabled=not attends,
+                 help="How history items are weighted: soft (scaled dot product), hard (one item), sparsemax, …")
+    c2.number_input("Window", 0, 500, key="train_window", disabled=not attends,
+                    help="Attend only to the most recent W items; 0 = the whole history.")
+    c1.selectbox("Encoder", ENCODERS, key="train_encoder", disabled=arch != "target",
+                 help="Target attention only: a GRU/LSTM over the history before attention (as in NARM).")
+    c2.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get, key="train_loss",
+                 help=f"auto picks by architecture and catalogue size: {_T.resolved_loss(n_items, arch)} here. "
+                      "BCE uses one negative per position, as the SASRec paper does.")
+    with st.expander("Model size"):
+        c1, c2 = st.columns(2)
+        c1.number_input("Embedding size", 2, 1024, step=8, key="train_dim")
+        c2.number_input("History length", 2, 1000, step=10, key="train_max_len",
+                        help="Longer histories keep their most recent items.")
+        c1.number_input("Layers", 1, 12, key="train_layers", disabled=arch != "self", help="Self-attention only.")
+        c2.number_input("Heads", 1, 16, key="train_heads", disabled=arch != "self",
+                        help="Self-attention only; the embedding size must divide by it.")
+    with st.expander("Training"):
+        c1, c2 = st.columns(2)
+        c1.number_input("Epochs (at most)", 1, 1000, key="train_epochs",
+                        help="Early stopping on validation NDCG@10 usually ends far sooner.")
+        c2.number_input("Time limit (s)", 0, 24 * 3600, step=30, key="train_max_seconds", help="0 = no limit.")
+        c1.number_input("Batch size", 1, 4096, step=32, key="train_batch")
+        c2.number_input("Learning rate", 1e-5, 1.0, step=1e-4, format="%.4f", key="train_lr",
+                        placeholder="auto",
+                        help=f"Adam. Empty (auto): {_T.resolved_lr(arch):g}, tuned for this architecture.")
+        c1.number_input("Seed", 0, 2**31 - 1, key="train_seed")
+        c2.selectbox("Device", available_devices(), key="train_device")
+    device = friendly(resolve_device, ss["train_device"])
+    if device is not None:
+        st.caption(f"Trains on **{describe(device)}**.")
+    remember_form()
+    model_cfg = ModelConfig(arch=arch, attention=ss["train_attention"], window=ss["train_window"] or None,
+                            encoder=ss["train_encoder"] if arch == "target" else "none", dim=ss["train_dim"],
+                            layers=ss["train_layers"], heads=ss["train_heads"], max_len=ss["train_max_len"])
+    train_cfg = TrainConfig(epochs=ss["train_epochs"], batch_size=ss["train_batch"], lr=ss["train_lr"],
+                            loss=ss["train_loss"], seed=ss["train_seed"], device=ss["train_device"],
+                            max_seconds=ss["train_max_seconds"] or None)
+    return model_cfg, train_cfg
+
+
+def _checked(model_cfg: ModelConfig, train_cfg: TrainConfig):
+    model_cfg.validate()
+    resolve_device(train_cfg.device)
+    return prepared()
+
+
+def start(model_cfg: ModelConfig, train_cfg: TrainConfig):
+    """Start a job for the session's dataset; the previous job is discarded unless its model is in use."""
+    data = friendly(_checked, model_cfg, train_cfg)
+    if data is None:
+        return
+    old = st.session_state.get("job")
+    if old is not None and not (st.session_state.get("model_path") or "").startswith(old.out_dir + os.sep):
+        old.discard()
+    spec = st.session_state["dataset_spec"]
+    st.session_state["job"] = TrainingJob(data, model_cfg, train_cfg, spec).start()
+
+
+# --- progress and results ------------------------------------------------------------------------
+
+def fraction(p, train_cfg: TrainConfig) -> float:
+    """Share of the epoch budget done, or of the time limit when that is further along."""
+    done = ((p.epoch - 1) * p.steps + p.step) / max(1, p.epochs * p.steps)
+    if train_cfg.max_seconds:
+        done = max(done, p.elapsed / train_cfg.max_seconds)
+    return min(1.0, max(0.0, done))
+
+
+def curves(job: TrainingJob):
+    records = list(job.state.progress)
+    train = [(((p.epoch - 1) * p.steps + p.step), p.loss) for p in records if p.phase == "train"]
+    evals = [(p.epoch, k, p.metrics[k]) for p in records if p.phase == "eval" for k in ("ndcg@10", "hr@10")]
+    left, right = st.columns(2)
+    left.markdown("**Training loss**")
+    if train:
+        df = pd.DataFrame(train, columns=["step", "loss"])
+        left.altair_chart(alt.Chart(df).mark_line().encode(
+            x=alt.X("step:Q", title="Step", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("loss:Q", title="Loss", scale=alt.Scale(zero=False)),
+            tooltip=["step:Q", alt.Tooltip("loss:Q", format=".4f")]).properties(height=260), width="stretch")
+    else:
+        left.caption("No training steps (yet).")
+    right.markdown("**Validation**")
+    if evals:
+        df = pd.DataFrame(evals, columns=["epoch", "metric", "value"])
+        right.altair_chart(alt.Chart(df).mark_line(point=True).encode(
+            x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=True)),
+            color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["epoch:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")]).properties(height=260),
+            width="stretch")
+    else:
+        right.caption("Validation NDCG@10 and HR@10 appear after the first evaluation.")
+
+
+@st.fragment(run_every=1.0)
+def live(job: TrainingJob):
+    """Re-renders itself every second while the job is alive, then reruns the page to show the results."""
+    if not job.alive:
+        st.rerun()
+    s = job.state
+    if s.status == "queued":
+        ahead = job.queue_position()
+        st.info(f"Waiting for the trainer: {ahead} job{'s' if ahead != 1 else ''} ahead of yours. One model trains "
+                "at a time on this server; yours starts by itself.", icon=":material/hourglass_top:")
+    else:
+        p = s.latest
+        if p is None:
+            st.progress(0.0, text="Starting…")
+        elif p.phase == "done":
+            st.progress(1.0, text=f"Trained in {p.elapsed:.0f} s. Evaluating on the test split…")
+        else:
+            best = max((q.metrics["ndcg@10"] for q in s.progress if q.phase == "eval"), default=None)
+            text = (f"Epoch {p.epoch} of at most {p.epochs} · step {p.step}/{p.steps} · loss {p.loss:.3f} · "
+                    f"{p.elapsed:.0f} s" + (f" · best validation NDCG@10 {best:.3f}" if best is not None else ""))
+            st.progress(fraction(p, job.train_cfg), text=text)
+    if s.status == "running":
+        curves(job)
+    if job.cancel_requested:
+        st.caption("Cancelling…")
+    elif st.button("Cancel", key="train_cancel", icon=":material/stop:"):
+        job.cancel()
+        st.rerun(scope="fragment")
+
+
+def metrics_table(metrics: dict) -> pd.DataFrame:
+    """Metric x protocol at @10 and @20, as the results table shows them."""
+    rows = ["hr@10", "ndcg@10", "mrr@10", "hr@20", "ndcg@20", "mrr@20"]
+    labels = {"full": "Full ranking (all items)", "sampled": "Sampled (100 negatives)"}
+    return pd.DataFrame({labels.get(p, p): [m.get(r) for r in rows] for p, m in metrics.items()},
+                        index=[r.upper() for r in rows])
+
+
+def results(job: TrainingJob):
+    s = job.state
+    if s.status == "failed":
+        st.error(s.message, icon=":material/error:")
+        return
+    if not s.finished_ok:
+        st.warning(s.message or "Cancelled.", icon=":material/cancel:")
+        return
+    r = s.result
+    st.success(f"**{job.model_cfg.name}** trained in {r['seconds']:.0f} s, best epoch {r['best_epoch']}: "
+               f"{STOPPED.get(r['stopped'], r['stopped'])}.", icon=":material/check_circle:")
+    st.markdown("**Test results** (leave-one-out: each user's last item)")
+    st.dataframe(metrics_table(r["metrics"]).style.format("{:.4f}"), width="stretch")
+    curves(job)
+    saved = st.session_state.setdefault("_saved_jobs", {})  # job folder -> its library copy
+    is_saved = job.out_dir in saved
+    if is_saved:
+        st.success("Saved to the library: find it under **Models**; it survives a refresh.",
+                   icon=":material/library_add_check:")
+    else:
+        st.warning("Not saved yet: this model lives only in this browser tab until you save it to the library.",
+                   icon=":material/save:")
+        label = st.text_input("Label (optional)", max_chars=80, key="train_label",
+                              placeholder="e.g. soft attention, Anna's run")
+    save_col, explain_col, _ = st.columns([1, 1, 0.4])
+    if not is_saved and save_col.button("Save to library", type="primary", key="train_save",
+                                        icon=":material/save:", width="stretch"):
+        entry = friendly(save_to_library, job.out_dir, job.model_cfg.name, job.data.name, label)
+        if entry is not None:
+            saved[job.out_dir] = entry.path
+            friendly(select_model, entry.path)
+            st.rerun()
+    if explain_col.button("Explain this model", key="train_explain", icon=":material/search:", width="stretch",
+                          type="primary" if is_saved else "secondary"):
+        if friendly(select_model, saved.get(job.out_dir) or os.path.join(job.out_dir, FILENAME)) is not None:
+            st.switch_page("pages/explain.py")
