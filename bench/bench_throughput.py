@@ -1,7 +1,7 @@
 """Training throughput of `self` (SASRec) at the benchmark shape, a profile of where a step's time
 goes, and quality at equal wall time for --loss sampled vs --loss bce.
 
-    python bench/bench_throughput.py [--scale 50] [--seconds 20] [--repeats 3] [--quality-minutes 10]
+    python bench/bench_throughput.py [--scale 68] [--seconds 20] [--repeats 3] [--quality-minutes 10]
 
 Shape: --loss bce, batch 128, d=50, 2 layers, 1 head, max-len 50, on the generator scaled to
 ~24K items / ~31K users (made once into the user cache). Writes bench/results/throughput.json.
@@ -73,7 +73,7 @@ def quality(data, loss: str, minutes: float) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=50)
+    ap.add_argument("--scale", type=float, default=68)
     ap.add_argument("--seconds", type=float, default=20, help="training time per throughput run")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quality-minutes", type=float, default=0, help="0 skips the equal-wall-time comparison")

@@ -10,7 +10,7 @@ from ui.frame import require_frame
 
 require_frame()
 
-st.title("⚖️ Compare")
+st.title("Compare")
 st.caption("Do attention models beat the baselines, and do they look at the same history items?")
 show_url_notice()
 
@@ -18,8 +18,8 @@ spec = st.session_state.get("dataset_spec", "sample")
 entries = ev.models_on(spec)
 if not entries:
     st.info("No model is trained on this dataset yet. Train a few (and the popular/mean baselines) to compare them.",
-            icon="🏋️")
-    st.page_link("pages/train.py", label="Train a model", icon="🏋️")
+            icon=":material/model_training:")
+    st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
     st.stop()
 
 labels = {e.path: ev.label(e) for e in entries}

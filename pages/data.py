@@ -8,6 +8,9 @@ import streamlit as st
 from ui import data_view as view
 from ui.state import current_dataset, friendly
 from ui.urls import show_url_notice
+from ui.frame import require_frame
+
+require_frame()
 
 st.title("Data")
 st.caption("Pick the interactions to train on and explain. Attention Lens shows which past interactions drove "

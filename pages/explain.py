@@ -9,7 +9,7 @@ from ui.frame import require_frame
 
 require_frame()
 
-st.title("🔎 Explain")
+st.title("Explain")
 st.caption("Which past interactions drove each recommendation, and does attention tell the truth about it?")
 show_url_notice()
 
@@ -18,8 +18,8 @@ entries = ev.models_on(spec)
 options = ev.model_options(spec, entries)
 if not options:
     st.info("No model is trained on this dataset yet. Train one (about a minute on the embedded shop), or pick "
-            "another dataset.", icon="🏋️")
-    st.page_link("pages/train.py", label="Train a model", icon="🏋️")
+            "another dataset.", icon=":material/model_training:")
+    st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
     st.stop()
 
 with st.sidebar:

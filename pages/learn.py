@@ -10,7 +10,7 @@ from ui.frame import require_frame
 
 require_frame()
 
-st.title("🎓 Learn")
+st.title("Learn")
 st.caption("How one query turns into attention weights. The query is the item being scored (or the latest "
            "position); the keys and values are the history, oldest first. Edit any number and move the sliders.")
 
@@ -50,7 +50,7 @@ head_names = [f"head {h + 1}" for h in range(heads)]
 with result:
     st.plotly_chart(charts.weight_bars(names, r.weights.tolist(), r.mask.tolist(), head_names, r.soft.tolist()),
                     key="learn_bars")
-    st.info(view.commentary(variant, temperature, r, names), icon="💡")
+    st.info(view.commentary(variant, temperature, r, names), icon=":material/lightbulb:")
 with right:
     st.markdown("**Output** = Σ weight × value" + (" (heads concatenated)" if heads > 1 else ""))
     st.dataframe(pd.DataFrame([r.output.tolist()], columns=view.DIMS, index=["output"]).round(3), width="stretch")

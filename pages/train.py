@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import data_view, library_view, train_view
 from ui.state import current_dataset, friendly
+from ui.frame import require_frame
+
+require_frame()
 
 st.title("Train")
 train_tab, models_tab = st.tabs(["Train a model", "Models"])

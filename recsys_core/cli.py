@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("make-sample", help="regenerate the embedded dataset (or a scaled one for benchmarks)")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--scale", type=float, default=1.0, help="catalogue multiplier; 50 gives ~24K items, ~31K users")
+    p.add_argument("--scale", type=float, default=1.0, help="catalogue multiplier; 68 gives ~24K items, ~32K users")
     p.add_argument("--out", default=None, help="folder (default: sample_data/)")
     p.set_defaults(func=cmd_make_sample)
 

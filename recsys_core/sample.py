@@ -11,8 +11,8 @@ explanation is right. Each interaction is caused by one of:
 The `cause` column of interactions.csv holds the trigger's item id, or `taste`, or `popular`;
 items.csv names each trigger's follow-up in `follow_up`, so the planted rules are in the files.
 
-Deterministic from `seed`; `scale` multiplies the catalogue (and users grow half as fast), so
-scale=50 gives the benchmark shape of ~24K items and ~31K users.
+Deterministic from `seed`; `scale` multiplies the catalogue and users grow at USER_GROWTH of that
+rate, so scale=68 gives the benchmark shape of ~24K items and ~32K users.
 """
 import os
 from dataclasses import dataclass
@@ -22,14 +22,15 @@ import pandas as pd
 
 from .dataset import Dataset, make_items
 
+USER_GROWTH = 0.37  # users grow slower than the catalogue, as in the public benchmarks (~24K items, ~31K users)
 SAMPLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample_data")
 
 
 @dataclass
 class SampleConfig:
     seed: int = 7
-    scale: float = 1.0  # catalogue multiplier; 50 -> ~24K items, ~31K users
-    users: int = 1240  # at scale 1; users = users * (scale + 1) / 2
+    scale: float = 1.0  # catalogue multiplier; 68 -> ~24K items, ~32K users
+    users: int = 1240  # at scale 1; users = users * (1 + (scale - 1) * USER_GROWTH)
     taste: float = 0.72  # share of free steps drawn from the favourite categories
     popular: float = 0.28  # share drawn from the whole shop by popularity (taste + popular = 1)
     follow_prob: float = 0.9  # chance that consuming a trigger plants its follow-up
@@ -69,6 +70,8 @@ _BOOK_NOUNS = ["Road", "Garden", "Crown", "Tide", "Orchard", "Archive", "Bridge"
 def _model_code(rng, used):
     while True:
         code = f"{_MODEL_LETTERS[rng.integers(len(_MODEL_LETTERS))]}{int(rng.integers(1, 100)) * 10}"
+        if len(used) > 1000:  # scaled catalogues outgrow the 1,782 short codes: widen the space
+            code = f"{_MODEL_LETTERS[rng.integers(len(_MODEL_LETTERS))]}{code}-{int(rng.integers(1, 10))}"
         if code not in used:
             used.add(code)
             return code
@@ -77,6 +80,8 @@ def _model_code(rng, used):
 def _book_title(rng, used):
     while True:
         title = f"The {_BOOK_WORDS[rng.integers(len(_BOOK_WORDS))]} {_BOOK_NOUNS[rng.integers(len(_BOOK_NOUNS))]}"
+        if len(used) > 200:  # only 360 two-word titles exist: scaled catalogues add a series number
+            title = f"{title} {int(rng.integers(2, 1000))}"
         if title not in used:
             used.add(title)
             return title
@@ -136,7 +141,7 @@ def generate(cfg: SampleConfig | None = None) -> Dataset:
     def draw(cdf):  # inverse-CDF sampling: O(log n), where rng.choice(p=...) is O(n) a call
         return min(int(np.searchsorted(cdf, rng.random())), len(cdf) - 1)
 
-    n_users = max(1, round(cfg.users * (cfg.scale + 1) / 2))
+    n_users = max(1, round(cfg.users * (1 + (cfg.scale - 1) * USER_GROWTH)))
     start = 1704067200  # 2024-01-01 UTC
     users, items, stamps, causes = [], [], [], []
     for u in range(n_users):

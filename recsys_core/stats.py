@@ -32,7 +32,9 @@ def compute_stats(ds: Dataset, top: int = 20) -> Stats:
     counts = df["item_id"].value_counts()
     users, items = len(lens), len(counts)
     titles = ds.titles()
-    hist_counts, edges = np.histogram(lens, bins=min(20, max(1, int(lens.max() - lens.min()) + 1)))
+    # Bins of whole lengths, at most ~20 of them, so no bin covers more lengths than its neighbours.
+    width = max(1, int(np.ceil((lens.max() - lens.min() + 1) / 20)))
+    hist_counts, edges = np.histogram(lens, bins=np.arange(lens.min(), lens.max() + width + 1, width))
     causes = None
     if "cause" in df.columns:
         kind = np.where(df["cause"].isin(["taste", "popular"]), df["cause"], "trigger")

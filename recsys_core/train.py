@@ -96,6 +96,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
     arch = getattr(getattr(model, "cfg", None), "arch", "self")
+    attention = getattr(getattr(model, "cfg", None), "attention", "soft")
     loss_kind = cfg.resolved_loss(data.n_items, arch)
     result = TrainResult(loss=loss_kind, device=str(device))
     if not model.trainable:
@@ -106,8 +107,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     examples = training_ends(data, model.sampling, stride, rng)
     steps = max(1, -(-len(examples) // cfg.batch_size))
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.resolved_lr(arch), weight_decay=cfg.weight_decay)
-    best_state, bad_epochs, t0, step_time, seen, since_eval = None, 0, time.perf_counter(), 0.0, 0, 0
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.resolved_lr(arch, attention), weight_decay=cfg.weight_decay)
+    best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         if epoch > 1 and model.sampling == "sequence":
@@ -122,13 +123,14 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
             ts = time.perf_counter()
             batch = examples[order[step * cfg.batch_size:(step + 1) * cfg.batch_size]]
             window = pad_left(data, batch[:, 1], max_len + 1, batch[:, 0]).to(device)  # (B, L+1)
-            anneal(model, ((epoch - 1) * steps + step) / (cfg.epochs * steps))
+            anneal(model, total_steps / cfg.anneal_steps)
             _, loss = model(window[:, :-1], window[:, 1:], loss=loss_kind, negatives=cfg.negatives)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += loss.item()
             step_time += time.perf_counter() - ts
+            total_steps += 1
             seen += len(batch)
             elapsed = time.perf_counter() - t0
             done = (epoch - 1) * steps + step + 1

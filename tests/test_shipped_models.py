@@ -20,7 +20,7 @@ def test_required_models_are_shipped_and_small():
     assert total < 5e6
 
 
-@pytest.mark.parametrize("folder", sorted(p.name for p in Path(SHIPPED_DIR).iterdir() if p.is_dir()))
+@pytest.mark.parametrize("folder", sorted(p.name for p in Path(SHIPPED_DIR).glob("*") if p.is_dir()))
 def test_shipped_model_loads_on_the_committed_data(folder):
     data = prepare(load_sample())
     model, meta = load_model(str(Path(SHIPPED_DIR) / folder / "model.pt"), data)  # refuses another fingerprint

@@ -96,7 +96,7 @@ def friendly(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except UserError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/warning:")
         return None
 
 

@@ -40,7 +40,7 @@ DEFAULTS = {  # widget key -> default, from the config dataclasses (0 stands for
     "train_arch": _M.arch, "train_attention": _M.attention, "train_window": _M.window or 0,
     "train_encoder": _M.encoder, "train_loss": _T.loss, "train_dim": _M.dim, "train_layers": _M.layers,
     "train_heads": _M.heads, "train_max_len": _M.max_len, "train_epochs": _T.epochs, "train_batch": _T.batch_size,
-    "train_lr": _T.lr, "train_max_seconds": int(_T.max_seconds or 0), "train_seed": _T.seed, "train_device": _T.device,
+    "train_lr": _T.lr, "train_max_seconds": 120, "train_seed": _T.seed, "train_device": _T.device,
 }
 
 
@@ -91,7 +91,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
         c1.number_input("Batch size", 1, 4096, step=32, key="train_batch")
         c2.number_input("Learning rate", 1e-5, 1.0, step=1e-4, format="%.4f", key="train_lr",
                         placeholder="auto",
-                        help=f"Adam. Empty (auto): {_T.resolved_lr(arch):g}, tuned for this architecture.")
+                        help=f"Adam. Empty (auto): {_T.resolved_lr(arch, ss['train_attention']):g}, tuned for this model.")
         c1.number_input("Seed", 0, 2**31 - 1, key="train_seed")
         c2.selectbox("Device", available_devices(), key="train_device")
     device = friendly(resolve_device, ss["train_device"])

@@ -34,7 +34,8 @@ def restore_from_url():
 
 
 def _spec_of(entry) -> str:
-    return entry.dataset if entry.dataset in BUILTIN else st.session_state.get("dataset_spec", "sample")
+    spec = getattr(entry, "spec", None) or entry.dataset
+    return spec if spec in BUILTIN else st.session_state.get("dataset_spec", "sample")
 
 
 def share_params(user_id: str | None = None):
