@@ -59,7 +59,7 @@ def list_datasets(data_dir_: str | None = None) -> list[Available]:
     if os.path.isdir(root):
         for name in sorted(os.listdir(root)):
             path = os.path.join(root, name)
-            if not os.path.isdir(path):
+            if name.startswith(".") or not os.path.isdir(path):  # hidden: e.g. an interrupted download
                 continue
             try:
                 fmt = detect_format(path)
