@@ -19,7 +19,7 @@ from recsys_core.evaluate import evaluate
 from recsys_core.models import build_model
 from recsys_core.preprocess import pad_left, prepare
 from recsys_core.sample import SampleConfig, generate, read_sample, write_sample
-from recsys_core.train import train, training_ends
+from recsys_core.train import make_adam, train, training_ends
 
 SHAPE = ModelConfig(arch="self", attention="soft", dim=50, layers=2, heads=1, max_len=50)
 
@@ -39,7 +39,7 @@ def throughput(data, loss: str, seconds: float, seed: int) -> float:
 
 def profile(data, loss: str, steps: int = 20) -> list[dict]:
     model = build_model(ModelConfig(**SHAPE.to_dict()), data.n_items).train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = make_adam(model, 1e-3, 0.0)
     ex = training_ends(data, "sequence", 10)
     from torch.profiler import ProfilerActivity, profile as tprofile
 

@@ -80,6 +80,15 @@ def item_counts(data: Prepared) -> torch.Tensor:
     return torch.from_numpy(np.bincount(data.items[mask], minlength=data.n_items + 1).astype(np.float32))
 
 
+def make_adam(model, lr: float, weight_decay: float) -> torch.optim.Adam:
+    """Fused Adam: one kernel over all parameters. On CPU the per-op version spends more time
+    updating a large item table than the model spends on the batch (7 ms vs 0.4 ms a step at 24K items)."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, ValueError):  # a device without a fused kernel
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
 def anneal(model, progress: float):
     """Advance every annealed module (hard attention's Gumbel temperature)."""
     for m in model.modules():
@@ -107,7 +116,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     examples = training_ends(data, model.sampling, stride, rng)
     steps = max(1, -(-len(examples) // cfg.batch_size))
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.resolved_lr(arch, attention), weight_decay=cfg.weight_decay)
+    opt = make_adam(model, cfg.resolved_lr(arch, attention), cfg.weight_decay)
     best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
