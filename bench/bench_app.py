@@ -60,7 +60,7 @@ def one_run(browser, sessions: int = 0) -> dict:
         first_explain = time.perf_counter() - t0
         updates = []
         for user in ("5", "17", "42"):
-            box = page.get_by_label("User id")
+            box = page.get_by_role("textbox", name="User id")
             box.fill(user)
             t = time.perf_counter()
             box.press("Enter")

@@ -40,6 +40,18 @@ st.dataframe(ev.metrics_frame(picked, seconds), hide_index=True,
 st.caption("Leave-one-out on each user's last item, @10. **full**: ranked against every item the user has not "
            "seen; **sampled**: against 100 random unseen items (the SASRec protocol, kinder to every model). "
            "popular and mean are baselines: an attention model should beat both.")
+if spec == "sample":
+    rates = {labels[e.path]: friendly(ev.planted_rate, e.path) for e in picked}
+    found = [{"Model": name, "Cases": r["cases"], "Soft attention's top item is the trigger": r["soft_top_is_trigger"],
+              "Hard pick is the trigger": r["hard_pick_is_trigger"], "Chance": r["chance"]}
+             for name, r in rates.items() if r]
+    if found:
+        st.subheader("Does attention find the planted cause?")
+        st.dataframe(found, hide_index=True, column_config={
+            c: st.column_config.ProgressColumn(c, format="percent", min_value=0, max_value=1)
+            for c in ("Soft attention's top item is the trigger", "Hard pick is the trigger")})
+        st.caption("Users whose held-out purchase is a planted follow-up with its trigger in view: how often the "
+                   "history item each model attends to most is that trigger. Chance is one over the history length.")
 names = [labels[e.path] for e in picked]
 st.plotly_chart(charts.metric_bars(names, {p: [e.metrics.get(p, {}).get("ndcg@10") for e in picked]
                                            for p in ("full", "sampled")}), key="compare_ndcg")

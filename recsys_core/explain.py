@@ -262,3 +262,36 @@ def planted_for_model(loaded: Loaded, data_dir: str | None = None) -> dict:
     if loaded.data.causes is None:
         return {}
     return planted_map(loaded.data, load_dataset(loaded.meta["dataset"]["spec"], data_dir).items)
+
+
+@torch.no_grad()
+def planted_accuracy(loaded: Loaded, planted: dict) -> dict | None:
+    """How often attention finds the known cause: over users whose held-out (test) item is a planted
+    follow-up with its trigger in view, the share where the attention's top history item is that
+    trigger (soft weights' argmax, and the hard pick). None for models without attention."""
+    model, data, L = loaded.model, loaded.data, loaded.max_len
+    if not model.has_attention or loaded.meta["arch"] == "mean" or not planted:
+        return None  # popular has no weights; mean's are uniform by construction
+    from .preprocess import split_ends
+    ends, targets = split_ends(data, "test")
+    rows, seqs, cands, trig_pos = [], [], [], []
+    for u, (e, t) in enumerate(zip(ends, targets)):
+        if int(t) not in planted:
+            continue
+        hist = data.items[max(data.offsets[u], e - L):e]
+        where = np.flatnonzero(hist == planted[int(t)])
+        if len(where):
+            rows.append(u)
+            seqs.append(pad_sequence(hist.tolist(), L))
+            cands.append(int(t))
+            trig_pos.append(L - len(hist) + int(where[-1]))
+    if not rows:
+        return None
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    seq = torch.cat(seqs).to(device)
+    expl = model.explain(seq, torch.tensor(cands, device=device)[:, None])
+    pos = torch.tensor(trig_pos, device=device)
+    soft_hit = (expl["soft"][:, 0].argmax(-1) == pos).float().mean().item()
+    hard_hit = (expl["weights"][:, 0].argmax(-1) == pos).float().mean().item()
+    return {"cases": len(rows), "soft_top_is_trigger": round(soft_hit, 4), "hard_pick_is_trigger": round(hard_hit, 4),
+            "chance": round(float(np.mean([1 / max(1, int((s > 0).sum())) for s in seq.cpu()])), 4)}

@@ -35,3 +35,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 def chromium() -> Path:
     """Debian's Chromium for the browser walk-through (never a downloaded browser)."""
     return need(CHROMIUM, "Chromium (apt-get install chromium)")
+
+
+@pytest.fixture
+def app_dirs(tmp_path, monkeypatch):
+    """Empty data and model-library folders for the app, so tests never touch the user's cache."""
+    from types import SimpleNamespace
+    data, models = tmp_path / "data", tmp_path / "models"
+    data.mkdir()
+    monkeypatch.setenv("ATTENTION_LENS_DATA", str(data))
+    monkeypatch.setenv("ATTENTION_LENS_MODELS", str(models))
+    return SimpleNamespace(data=data, models=models)

@@ -17,12 +17,8 @@ TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
-def dirs(tmp_path, monkeypatch):
-    data, models = tmp_path / "data", tmp_path / "models"
-    data.mkdir()
-    monkeypatch.setenv("ATTENTION_LENS_DATA", str(data))
-    monkeypatch.setenv("ATTENTION_LENS_MODELS", str(models))
-    return data
+def dirs(app_dirs):
+    return app_dirs.data
 
 
 def tiny_movielens(folder: Path, users: int = 5, per_user: int = 4):

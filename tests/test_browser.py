@@ -74,8 +74,16 @@ def visit(page, url, path, expect_text):
     page.get_by_text(expect_text, exact=False).first.wait_for(timeout=60_000)
     settle(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{path or 'data'}.png"), full_page=True)
+    name = path.split("?")[0] or "data"
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0, f"exception box on {path}"
+
+
+def test_a_shared_link_works_as_the_first_request_to_a_fresh_server(server, page):
+    # Runs first: with page scripts in pages/, Streamlit would run the page alone, without app.py.
+    visit(page, server, "explain?dataset=sample&user=42", "User 42")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Compare" in nav and "Learn" in nav and "app" not in nav.split()
 
 
 def test_walk_through_every_page(server, page):

@@ -28,3 +28,14 @@ def test_shipped_model_loads_on_the_committed_data(folder):
     assert meta["dataset"]["spec"] == "sample"
     scores = model.score(torch.tensor([[0] * 45 + [1, 2, 3, 4, 5]]))
     assert torch.isfinite(scores[0, 1:]).all()
+
+
+def test_shipped_target_attention_finds_the_planted_triggers():
+    """The product's promise on the embedded data: attention points at the known cause."""
+    from recsys_core.explain import open_model, planted_accuracy, planted_map
+    data = prepare(load_sample())
+    planted = planted_map(data, load_sample().items)
+    acc = planted_accuracy(open_model(str(Path(SHIPPED_DIR) / "target-soft" / "model.pt"), data=data), planted)
+    assert acc["cases"] > 100
+    assert acc["soft_top_is_trigger"] > 10 * acc["chance"] and acc["soft_top_is_trigger"] > 0.8
+    assert planted_accuracy(open_model(str(Path(SHIPPED_DIR) / "mean" / "model.pt"), data=data), planted) is None

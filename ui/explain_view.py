@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from recsys_core import library
-from recsys_core.explain import (explain_user, find_user, interesting_users, planted_for_model, search_items,
+from recsys_core.explain import (explain_user, find_user, interesting_users, planted_accuracy, planted_for_model, search_items,
                                  users_who_interacted)
 from ui import charts
 from ui.state import data_dir, friendly, loaded_model, model_meta
@@ -142,6 +142,16 @@ def planted(path: str) -> dict:
     return _planted(path, os.path.getmtime(path), data_dir())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _planted_rate(path: str, mtime: float, data_dir_: str | None) -> dict | None:
+    return planted_accuracy(loaded_model(path), planted(path))
+
+
+def planted_rate(path: str) -> dict | None:
+    """How often this model's attention finds the planted trigger (embedded data only)."""
+    return _planted_rate(path, os.path.getmtime(path), data_dir())
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _interesting(path: str, mtime: float, data_dir_: str | None) -> list[dict]:
     return interesting_users(loaded_model(path).data, planted(path))
@@ -171,10 +181,10 @@ def choose_user(path: str, key: str) -> str | None:
     c1, c2, c3 = st.columns([2, 1.3, 4], vertical_alignment="bottom")
     c1.text_input("User id", key=box, on_change=lambda: _set_user(st.session_state[box].strip()),
                   help=f"{data.n_users:,} users, e.g. {', '.join(map(str, data.user_ids[:3]))}")
-    c2.button("🎲 Random user", key=f"_{key}_random", on_click=_random_user, args=(data.user_ids,), width="stretch")
+    c2.button("Random user", icon=":material/casino:", key=f"_{key}_random", on_click=_random_user, args=(data.user_ids,), width="stretch")
     c3.selectbox("Interesting users", list(why), key=pick, format_func=lambda u: f"{u} · {why[u]}",
                  placeholder="Users worth a look…", on_change=lambda: _set_user(st.session_state[pick]))
-    with st.expander("🔍 Find users who interacted with an item"):
+    with st.expander("Find users who interacted with an item", icon=":material/search:"):
         q = st.text_input("Item title contains", key=f"_{key}_item_q", placeholder="e.g. Tablet")
         hits = search_items(data, q) if q.strip() else []
         if q.strip() and not hits:
@@ -261,7 +271,7 @@ def recommendations_frame(res: dict) -> pd.DataFrame:
             row["Attention's top item"] = hist[int(np.argmax(r["soft"]))]["title"]
         if r.get("honesty") and has_focus(res):
             row["Most influential item"] = hist[r["honesty"]["top_influence"]]["title"]
-            row["Agree"] = "✅" if r["honesty"]["agree"] else "❌"
+            row["Agree"] = "yes" if r["honesty"]["agree"] else "no"
         if any("planted" in x for x in res["recommendations"]):
             p = r.get("planted")
             row["Planted trigger"] = "" if not p else (
@@ -452,9 +462,9 @@ def planted_words(rec: dict, res: dict) -> tuple[str, str] | None:
     place = 1 + sum(w > soft[p["position"]] for w in soft)
     text += f" Soft attention gives it {p['soft_weight']:.3f}, the #{place} weight of {len(hist)}."
     if p["hard_hit"]:
-        text += " Hard attention picks it. ✅"
+        text += " Hard attention picks it too."
     else:
-        text += f" Hard attention picks **{hist[int(np.argmax(rec['hard']))]['title']}** instead. ❌"
+        text += f" Hard attention picks **{hist[int(np.argmax(rec['hard']))]['title']}** instead."
     return ("success" if p["hard_hit"] else "warning"), text
 
 

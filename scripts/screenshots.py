@@ -1,0 +1,64 @@
+"""Refresh the README's screenshots: start the app on a free loopback port, open each page in
+headless Chromium (Debian's, via Playwright) and save docs/<page>.png.
+
+    python scripts/screenshots.py [--pages explain data train compare learn] [--dark]
+"""
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+HEIGHTS = {"explain": 2900, "data": 1500, "train": 1300, "compare": 1700, "learn": 1900}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", nargs="+", default=list(HEIGHTS))
+    ap.add_argument("--dark", action="store_true", help="dark theme (files named <page>-dark.png)")
+    args = ap.parse_args()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ATTENTION_LENS_MODELS": tempfile.mkdtemp()}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+           str(port), "--server.address", "127.0.0.1"] + (["--theme.base", "dark"] if args.dark else [])
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            for name in args.pages:
+                page = browser.new_page(viewport={"width": 1400, "height": HEIGHTS.get(name, 1500)})
+                page.goto(f"http://127.0.0.1:{port}/{'' if name == 'data' else name}")
+                page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+                page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                       timeout=60_000)
+                page.wait_for_timeout(2500)
+                out = REPO / "docs" / f"{name}{'-dark' if args.dark else ''}.png"
+                out.parent.mkdir(exist_ok=True)
+                page.screenshot(path=str(out))
+                print(out)
+                page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
