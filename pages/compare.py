@@ -23,7 +23,9 @@ if not entries:
     st.stop()
 
 labels = {e.path: ev.label(e) for e in entries}
-default = [e.path for e in entries if e.shipped][:6] or list(labels)[:6]
+FIRST = ["target-soft", "target-hard", "self-soft", "mean", "popular"]  # the story: attention vs baselines
+shipped = sorted((e for e in entries if e.shipped), key=lambda e: FIRST.index(e.name) if e.name in FIRST else len(FIRST))
+default = [e.path for e in shipped][:5] or list(labels)[:6]
 if st.session_state.get("model_path") in labels and st.session_state["model_path"] not in default:
     default = [st.session_state["model_path"]] + default[:5]
 chosen = st.multiselect("Models on this dataset", list(labels), default=default, format_func=labels.get,

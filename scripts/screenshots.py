@@ -41,13 +41,19 @@ def main() -> int:
         from playwright.sync_api import sync_playwright
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            warm = browser.new_page()  # the first request switches a fresh server to app.py's navigation
+            warm.goto(f"http://127.0.0.1:{port}/")
+            warm.get_by_text("Embedded shop").first.wait_for(timeout=60_000)
+            warm.close()
             for name in args.pages:
                 page = browser.new_page(viewport={"width": 1400, "height": HEIGHTS.get(name, 1500)})
                 page.goto(f"http://127.0.0.1:{port}/{'' if name == 'data' else name}")
                 page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
                 page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                                        timeout=60_000)
-                page.wait_for_timeout(2500)
+                if name in ("explain", "compare"):
+                    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+                page.wait_for_timeout(3000)
                 out = REPO / "docs" / f"{name}{'-dark' if args.dark else ''}.png"
                 out.parent.mkdir(exist_ok=True)
                 page.screenshot(path=str(out))
