@@ -70,6 +70,16 @@ def bce_loss(pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg))
 
 
+def dot_scores(u: torch.Tensor, item: nn.Embedding, bias: nn.Embedding, candidates=None) -> torch.Tensor:
+    """u (B, D) · item embeddings + item bias: all items (B, N+1), shared candidates (C,) -> (B, C),
+    or per-row candidates (B, C) -> (B, C)."""
+    if candidates is None:
+        return mask_padding_column(u @ item.weight.T + bias.weight.T)
+    if candidates.dim() == 1:
+        return u @ item(candidates).T + bias(candidates).T
+    return (u[:, None, :] * item(candidates)).sum(-1) + bias(candidates).squeeze(-1)
+
+
 def mask_padding_column(scores: torch.Tensor) -> torch.Tensor:
     scores[:, 0] = float("-inf")
     return scores

@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 
 from ..config import ModelConfig
-from .base import PoolDropout, Recommender, mask_padding_column
+from .base import PoolDropout, Recommender, dot_scores, mask_padding_column
 
 
 class PopularRecommender(Recommender):
@@ -47,13 +47,7 @@ class MeanRecommender(Recommender):
         return (self.drop(self.item(seq)) * valid[..., None]).sum(1) / valid.sum(1, keepdim=True).clamp(min=1)  # (B, D)
 
     def score(self, seq, candidates=None):
-        u = self.user(seq)
-        if candidates is None:
-            return mask_padding_column(u @ self.item.weight.T + self.bias.weight.T)  # (B, N+1)
-        e = self.item(candidates)
-        if candidates.dim() == 1:
-            return u @ e.T + self.bias(candidates).T
-        return (u[:, None] * e).sum(-1) + self.bias(candidates).squeeze(-1)
+        return dot_scores(self.user(seq), self.item, self.bias, candidates)
 
     def forward(self, seq, targets, loss="full", negatives=256):
         return self.prefix_loss(seq, targets, loss, negatives)

@@ -15,7 +15,7 @@ import torch.nn as nn
 
 from ..attention import build_attention, window_mask
 from ..config import ModelConfig
-from .base import (PoolDropout, Recommender, bce_loss, full_softmax_loss, mask_padding_column, sample_negatives,
+from .base import (PoolDropout, Recommender, bce_loss, dot_scores, full_softmax_loss, sample_negatives,
                    sampled_softmax_loss)
 
 
@@ -113,11 +113,7 @@ class SelfAttentionRecommender(Recommender):
 
     def score(self, seq, candidates=None):
         h = self.encode(seq)[0][:, -1]  # (B, D) the last position predicts the next item
-        if candidates is None:
-            return mask_padding_column(h @ self.item.weight.T + self.bias.weight.T)  # (B, N+1)
-        if candidates.dim() == 1:
-            return h @ self.item(candidates).T + self.bias(candidates).T  # (B, C)
-        return (h[:, None, :] * self.item(candidates)).sum(-1) + self.bias(candidates).squeeze(-1)  # (B, C)
+        return dot_scores(h, self.item, self.bias, candidates)
 
     def explain(self, seq, candidates):
         _, maps, softs = self.encode(seq, want_maps=True)
