@@ -6,6 +6,7 @@ the page update after picking another user. Targets: start <= 5 s with shipped m
 Drives Debian's Chromium (/usr/bin/chromium) with Playwright; writes bench/results/app.json.
 """
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -30,15 +31,9 @@ def wait_idle(page, timeout=60_000):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def one_run(browser, sessions: int = 0) -> dict:
+@contextlib.contextmanager
+def app_server():
+    """Start `streamlit run app.py` on a free loopback port; yield (process, url, start time)."""
     port = free_port()
     env = {**os.environ, "ATTENTION_LENS_MODELS": tempfile.mkdtemp()}
     t0 = time.perf_counter()
@@ -52,9 +47,25 @@ def one_run(browser, sessions: int = 0) -> dict:
                 break
             except OSError:
                 time.sleep(0.05)
+        yield proc, f"http://127.0.0.1:{port}", t0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def one_run(browser, sessions: int = 0) -> dict:
+    with app_server() as (proc, url, t0):
         server_up = time.perf_counter() - t0
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/explain")
+        page.goto(f"{url}/explain")
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         wait_idle(page)
         first_explain = time.perf_counter() - t0
@@ -72,7 +83,7 @@ def one_run(browser, sessions: int = 0) -> dict:
             before = rss_mb(proc.pid)
             extra = [browser.new_page() for _ in range(sessions)]
             for i, pg in enumerate(extra):
-                pg.goto(f"http://127.0.0.1:{port}/explain?user={i + 1}")
+                pg.goto(f"{url}/explain?user={i + 1}")
                 pg.wait_for_selector(".js-plotly-plot", timeout=60_000)
                 wait_idle(pg)
             out["rss_one_session_mb"] = before
@@ -81,35 +92,17 @@ def one_run(browser, sessions: int = 0) -> dict:
                 pg.close()
         page.close()
         return out
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def landing_run(browser) -> float:
     """Cold start to the rendered landing (Data) page, the app's front door."""
-    port = free_port()
-    env = {**os.environ, "ATTENTION_LENS_MODELS": tempfile.mkdtemp()}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
+    with app_server() as (_, url, t0):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"{url}/")
         page.get_by_text("Most popular items").first.wait_for(timeout=60_000)
         wait_idle(page)
         page.close()
         return time.perf_counter() - t0
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> int:
