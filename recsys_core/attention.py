@@ -128,8 +128,9 @@ class Sparsemax(ScaledDot):
 class Hard(ScaledDot):
     """Exactly one key per query in the forward pass (argmax over valid keys).
 
-    Training: straight-through Gumbel-softmax - the forward value is the one-hot of the noisy
-    sample, the gradient that of the tempered softmax; the temperature is annealed by `anneal`.
+    Training: straight-through Gumbel-softmax - the forward value is the one-hot of a sample from
+    softmax(logits / tau), the gradient that of the same noisy softmax; `anneal` lowers tau, so
+    training ends close to the argmax it will be judged by.
     Inference: deterministic argmax, no noise.
     """
 
@@ -146,8 +147,13 @@ class Hard(ScaledDot):
     def normalize(self, logits, mask):
         if not self.training:
             return one_hot_argmax(logits, mask)
-        u = torch.rand_like(logits).clamp_(1e-9, 1 - 1e-9)
-        soft = masked_softmax((logits - torch.log(-torch.log(u))) / self.tau, mask)
+        # Gumbel(0, 1) noise as -log(E), E ~ Exp(1): one draw and one log per cell (the training
+        # step's costliest element-wise work is on this (batch, positions, candidates, history) tensor).
+        gumbel = torch.empty_like(logits).exponential_().clamp_(min=1e-20).log_()
+        # The temperature scales the logits, not the noise: the forward pass then samples from
+        # softmax(logits / tau), which sharpens towards inference's deterministic argmax as tau anneals
+        # (with (logits + noise) / tau the sample would stay as random as at the start).
+        soft = masked_softmax(logits / self.tau - gumbel, mask)
         hard = one_hot_argmax(soft, mask)
         # hard + (soft - soft) is exactly `hard` in value (x - x == 0), yet carries soft's gradient.
         return hard + (soft - soft.detach())

@@ -109,7 +109,8 @@ def register(sub):
     p.add_argument("--window", type=int, default=None, help="attend to the most recent W items only")
     p.add_argument("--encoder", choices=ENCODERS, default="none", help="target only: recurrent encoder first")
     p.add_argument("--loss", choices=LOSSES, default="auto")
-    p.add_argument("--negatives", type=int, default=tc.negatives, help="shared negatives for --loss sampled")
+    p.add_argument("--negatives", type=int, default=None,
+                   help="shared negatives for --loss sampled (default: 100 for target, 256 otherwise)")
     p.add_argument("--layers", type=int, default=mc.layers)
     p.add_argument("--heads", type=int, default=mc.heads)
     p.add_argument("--dim", type=int, default=mc.dim)
@@ -150,4 +151,6 @@ def _train_entry(args):
     args.attention = args.attention or "soft"
     if args.epochs < 1 or args.batch_size < 1 or (args.lr is not None and args.lr <= 0):
         raise UserError("--epochs and --batch-size must be at least 1 and --lr positive.")
+    if args.negatives is not None and args.negatives < 1:
+        raise UserError(f"--negatives {args.negatives}: must be at least 1. Fix: pass a positive number or leave it out.")
     cmd_train(args)

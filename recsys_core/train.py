@@ -14,7 +14,7 @@ import torch
 
 from .config import TrainConfig
 from .device import resolve_device, set_threads
-from .errors import Cancelled
+from .errors import Cancelled, UserError
 from .evaluate import evaluate
 from .preprocess import Prepared, pad_left, split_ends
 
@@ -71,6 +71,23 @@ def training_ends(data: Prepared, sampling: str, stride: int = 0, rng=None) -> n
     return np.stack([users, first + within], 1)
 
 
+def length_batches(lengths: np.ndarray, batch_size: int, rng, pool: int = 32) -> list:
+    """Index batches of similar-length windows, in random order.
+
+    Most windows are far shorter than max_len (on the embedded data the median is 18 of 51), and a
+    batch costs as much as its longest window: sorting each pool of `pool` batches by length before
+    cutting it lets every batch drop its all-padding columns. Left padding is masked everywhere, so
+    a trimmed window gives the same outputs; only which windows share a batch changes.
+    """
+    order = rng.permutation(len(lengths))
+    batches = []
+    for s in range(0, len(order), batch_size * pool):
+        part = order[s:s + batch_size * pool]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
 def item_counts(data: Prepared) -> torch.Tensor:
     """Interactions per item index in the training part only (no peeking at held-out items)."""
     ends = split_ends(data, "valid")[0]
@@ -114,7 +131,9 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     report = callback or (lambda p: None)
     stride = cfg.window_stride if cfg.window_stride is not None else max(1, max_len // 5)
     examples = training_ends(data, model.sampling, stride, rng)
-    steps = max(1, -(-len(examples) // cfg.batch_size))
+    if len(examples) == 0:
+        raise UserError("No user has two training interactions, so there is nothing to learn from. "
+                        "Fix: use a dataset whose users have at least 4 interactions each.")
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
     opt = make_adam(model, cfg.resolved_lr(arch, attention), cfg.weight_decay)
     best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
@@ -122,20 +141,33 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         model.train()
         if epoch > 1 and model.sampling == "sequence":
             examples = training_ends(data, model.sampling, stride, rng)  # fresh crops every epoch
-            steps = max(1, -(-len(examples) // cfg.batch_size))
-        order = rng.permutation(len(examples))
+        # Items available in each window (target included), capped at the model's window.
+        lengths = np.minimum(examples[:, 1] - data.offsets[examples[:, 0]], max_len + 1)
+        if model.trim_padding and (cfg.bucket if cfg.bucket is not None else model.bucket):
+            batches = length_batches(lengths, cfg.batch_size, rng)
+        else:
+            order = rng.permutation(len(examples))
+            batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        steps = len(batches)
+        # Each model averages its loss over the batch's targets. Batches of short windows hold fewer
+        # targets, so weight each step by its share: every target then counts the same, as it would
+        # in randomly mixed batches (without this, bucketing over-weights short histories).
+        targets = np.minimum(lengths - 1, model.positions_per_window or max_len)
+        per_batch = np.array([targets[b].sum() for b in batches], dtype=np.float64)
+        step_weight = per_batch / per_batch.mean()
         total = 0.0
         for step in range(steps):
             if cancel is not None and cancel.is_set():
                 result.stopped = "cancelled"
                 break
             ts = time.perf_counter()
-            batch = examples[order[step * cfg.batch_size:(step + 1) * cfg.batch_size]]
-            window = pad_left(data, batch[:, 1], max_len + 1, batch[:, 0]).to(device)  # (B, L+1)
+            batch = examples[batches[step]]
+            width = max(2, int(lengths[batches[step]].max())) if model.trim_padding else max_len + 1
+            window = pad_left(data, batch[:, 1], width, batch[:, 0]).to(device)  # (B, <= L+1): no all-padding columns
             anneal(model, total_steps / cfg.anneal_steps)
-            _, loss = model(window[:, :-1], window[:, 1:], loss=loss_kind, negatives=cfg.negatives)
+            _, loss = model(window[:, :-1], window[:, 1:], loss=loss_kind, negatives=cfg.resolved_negatives(arch))
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss * float(step_weight[step])).backward()
             opt.step()
             total += loss.item()
             step_time += time.perf_counter() - ts

@@ -67,6 +67,7 @@ def test_user_errors_are_one_line(trained, tmp_path):
         ("recommend", "--model", str(trained), "--user", "no-such-user"),
         ("recommend", "--model", str(tmp_path / "nothing"), "--user", "1"),
         ("train", "--arch", "self", "--dim", "10", "--heads", "3", "--out", str(tmp_path / "x")),
+        ("train", "--loss", "sampled", "--negatives", "0", "--out", str(tmp_path / "z")),
         ("train", "--device", "cuda:7", "--out", str(tmp_path / "y")) if not _has_cuda() else ("stats", "--dataset", "/nope"),
     ]
     for args in bad:

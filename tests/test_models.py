@@ -9,7 +9,7 @@ from recsys_core.errors import CheckpointError
 from recsys_core.loaders import load_sample
 from recsys_core.models import build_model
 from recsys_core.preprocess import prepare
-from recsys_core.train import train
+from recsys_core.train import length_batches, train
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +30,38 @@ def test_self_attention_is_causal(attention):
     h1, h2 = model.encode(seq)[0], model.encode(changed)[0]
     assert torch.allclose(h1[:, :6], h2[:, :6], atol=1e-6)  # earlier positions untouched
     assert not torch.allclose(h1[:, 6:], h2[:, 6:])
+
+
+@pytest.mark.parametrize("name", ["target-soft", "target-hard-w3", "target-additive", "self-soft", "self-hard", "mean"])
+def test_dropping_left_padding_changes_no_score(name):
+    """Training trims every batch to its longest window (and buckets `target` batches by length):
+    that is only sound if a history scores the same with or without its leading padding. (Models
+    with a GRU/LSTM encoder are not padding-invariant and set trim_padding = False.)"""
+    torch.manual_seed(0)
+    arch, *rest = name.split("-")
+    cfg = ModelConfig(arch=arch, attention=rest[0] if rest else "soft", dim=16, heads=2, max_len=12,
+                      window=int(rest[1][1:]) if len(rest) > 1 else None)
+    model = build_model(cfg, 40).eval()
+    assert model.trim_padding
+    with torch.no_grad():  # random queries, as after training (they start at zero: uniform attention)
+        for p in model.parameters():
+            p.normal_(0, 0.5)
+    history = [3, 9, 27, 4, 15]
+    padded = torch.tensor([[0] * 7 + history])
+    trimmed = torch.tensor([history])
+    assert torch.allclose(model.score(padded)[:, 1:], model.score(trimmed)[:, 1:], atol=1e-5)
+    assert not build_model(ModelConfig(arch="target", encoder="gru"), 40).trim_padding
+
+
+def test_length_batches_cover_every_window_once_and_group_similar_lengths():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(2, 52, 1000)
+    batches = length_batches(lengths, 64, rng, pool=4)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1000))
+    assert max(len(b) for b in batches) <= 64
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    assert spread < 0.25 * np.ptp(lengths)  # random batches of 64 span nearly the whole range
 
 
 @pytest.mark.parametrize("attention", ["soft", "cosine", "hard"])
@@ -131,3 +163,10 @@ def test_training_can_be_cancelled_between_steps(data):
                 callback=callback, cancel=cancel)
     assert res.stopped == "cancelled" and res.best_epoch == 1
     assert not any(p.phase == "train" and p.epoch > 2 for p in seen)
+
+
+def test_negatives_default_per_family():
+    # target attention pays for every negative across the whole history; the others barely do.
+    assert TrainConfig().resolved_negatives("target") == 100
+    assert TrainConfig().resolved_negatives("self") == 256
+    assert TrainConfig(negatives=64).resolved_negatives("target") == 64

@@ -3,7 +3,10 @@ signal that neither popularity nor a mean of the history can use.
 
 Fixed seeds and epochs (not seconds), so the result does not depend on machine load. The margin is
 statistical: the paired per-user NDCG@10 difference must exceed twice its standard error (about
-0.01 on 1,240 users), i.e. the win is not noise in which users happened to be easy.
+0.008 on 1,240 users), i.e. the win is not noise in which users happened to be easy. Each model's
+per-user NDCG is averaged over two seeds: training is not bit-reproducible on CPU (float rounding
+differs between runs and early stopping amplifies it), and one unlucky run measured self-soft only
+1.8 standard errors above mean where its usual margin is over 3.
 """
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ from recsys_core.preprocess import prepare
 from recsys_core.train import train
 
 EPOCHS = 60  # an upper bound; early stopping on validation ends every run sooner
+SEEDS = (0, 1)
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +35,13 @@ def ndcg(data):
         if name not in cache:
             arch, _, attention = name.partition("-")
             cfg = ModelConfig(arch=arch, attention=attention or "soft")
-            model = build_model(cfg, data.n_items)
-            train(model, data, TrainConfig(epochs=EPOCHS, seed=0), cfg.max_len)
-            ranks = rank_targets(model, data, "test", "full", max_len=cfg.max_len)
-            cache[name] = np.where(ranks < 10, 1 / np.log2(ranks + 2), 0.0)
+            runs = []
+            for seed in SEEDS:
+                model = build_model(cfg, data.n_items)
+                train(model, data, TrainConfig(epochs=EPOCHS, seed=seed), cfg.max_len)
+                ranks = rank_targets(model, data, "test", "full", max_len=cfg.max_len)
+                runs.append(np.where(ranks < 10, 1 / np.log2(ranks + 2), 0.0))
+            cache[name] = np.mean(runs, axis=0)
         return cache[name]
     return per_user
 
@@ -53,9 +60,10 @@ def test_attention_beats_baselines_on_full_ranking_ndcg(ndcg, model):
 
 
 def test_hard_attention_beats_popularity_and_matches_mean(ndcg):
-    # Known gap: one history item per candidate carries triggers but loses the averaging that
-    # taste needs; measured 0.165-0.195 against mean's 0.166 depending on settings and seed. We
-    # assert what holds: clearly better than popularity, and not significantly worse than mean.
+    # Known gap: one history item per candidate carries triggers but loses the averaging that taste
+    # needs, and runs with the same seed land anywhere in 0.165-0.203 against mean's 0.167 (argmax
+    # turns float-rounding differences into different training paths). We assert what always holds:
+    # clearly better than popularity, and not significantly worse than mean.
     d, se = paired(ndcg, "target-hard", "popular")
     assert d > 2 * se, f"target-hard vs popular: +{d:.4f} (se {se:.4f})"
     d, se = paired(ndcg, "target-hard", "mean")

@@ -16,6 +16,9 @@ class Recommender(nn.Module):
     # "sequence": the loss uses every position (SASRec); "prefix": only the last position, so the
     # data sampler cuts each training sequence at random points instead (DIN-style examples).
     sampling = "sequence"
+    positions_per_window = None  # targets the loss averages over per training window (None: every position)
+    bucket = False  # train on batches of similar-length windows (see train.length_batches)
+    trim_padding = True  # scores do not depend on leading padding, so training may drop it
     trainable = True
     has_attention = True
 

@@ -14,6 +14,7 @@ class PopularRecommender(Recommender):
     trainable = False
     has_attention = False
     sampling = "prefix"
+    positions_per_window = 1
 
     def __init__(self, cfg: ModelConfig, n_items: int):
         super().__init__()
@@ -32,6 +33,7 @@ class PopularRecommender(Recommender):
 
 class MeanRecommender(Recommender):
     sampling = "prefix"
+    positions_per_window = 1
 
     def __init__(self, cfg: ModelConfig, n_items: int):
         super().__init__()
