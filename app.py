@@ -8,6 +8,7 @@ import streamlit as st
 from ui.frame import mark_frame
 from ui.state import init_state
 from ui.urls import restore_from_url
+from ui.warmup import start as start_warmup
 
 st.set_page_config(page_title="Attention Lens", page_icon=":material/visibility:", layout="wide")
 init_state()
@@ -22,3 +23,4 @@ pages = [
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
 st.navigation(pages).run()
+start_warmup()  # after the page, so the first page a visitor opens is not slowed down by it

@@ -254,14 +254,17 @@ def _honesty(soft: np.ndarray, infl: np.ndarray) -> dict:
             "max_drop": round(float(infl[top_infl]), 6)}
 
 
-def planted_for_model(loaded: Loaded, data_dir: str | None = None) -> dict:
+def planted_for_model(loaded: Loaded, data_dir: str | None = None, items: pd.DataFrame | None = None) -> dict:
     """The planted follow-up -> trigger map in this model's own item indexing ({} when the data has none).
 
     Built from the model's prepared data, so a model trained with a rating filter or k-core still
-    gets indices that match its history."""
+    gets indices that match its history. `items`: the dataset's item table, when the caller has it
+    already (the app does), to save reading the dataset again."""
     if loaded.data.causes is None:
         return {}
-    return planted_map(loaded.data, load_dataset(loaded.meta["dataset"]["spec"], data_dir).items)
+    if items is None:
+        items = load_dataset(loaded.meta["dataset"]["spec"], data_dir).items
+    return planted_map(loaded.data, items)
 
 
 @torch.no_grad()

@@ -1,6 +1,8 @@
 """The Data page through AppTest: the sample's statistics, switching dataset (which clears a model
 made for another one), the data folder, downloads only on click, and the upload path."""
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,14 @@ def test_the_landing_page_shows_the_embedded_shop_and_its_story():
     story = " ".join(m.value for m in at.markdown)
     assert "planted follow-ups" in story and "→" in story
     assert not at.error
+
+
+def test_the_landing_page_does_not_wait_for_torch():
+    """A cold start renders the Data page without importing torch (~2 s); ui.warmup loads it afterwards."""
+    imports = "import ui.frame, ui.state, ui.urls, ui.warmup, ui.data_view"  # app.py's and pages/data.py's
+    probe = f"import sys; {imports}; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(APP).parent, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_switching_dataset_updates_stats_and_clears_a_model_of_another_dataset(dirs, tmp_path):

@@ -13,7 +13,7 @@ from recsys_core import library
 from recsys_core.explain import (explain_user, find_user, interesting_users, planted_accuracy, planted_for_model, search_items,
                                  users_who_interacted)
 from ui import charts
-from ui.state import data_dir, friendly, loaded_model, model_meta
+from ui.state import data_dir, dataset_for, friendly, loaded_model, model_meta
 
 # --- models ------------------------------------------------------------------------------------
 
@@ -135,7 +135,11 @@ def model_card(meta: dict):
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _planted(path: str, mtime: float, data_dir_: str | None) -> dict:
-    return planted_for_model(loaded_model(path), data_dir_)
+    loaded = loaded_model(path)
+    if loaded.data.causes is None:
+        return {}
+    # The item table from the shared dataset cache: otherwise each model on the page reads the file again.
+    return planted_for_model(loaded, data_dir_, items=dataset_for(loaded.meta["dataset"]["spec"]).items)
 
 
 def planted(path: str) -> dict:

@@ -3,19 +3,27 @@
 What belongs to one browser session lives in st.session_state (selected dataset, model, user,
 uploads, the running job); what is read-only and shared (built-in datasets, shipped and library
 models) is cached with st.cache_resource, keyed so a changed file is reloaded.
+
+The core modules that import torch (checkpoint, explain, preprocess) are imported inside the functions
+that need them: app.py imports this module on every page, and the Data page should not wait ~2 s for
+torch on a cold start (ui.warmup loads it in the background instead).
 """
+from __future__ import annotations
+
 import os
 import shutil
 import tempfile
 import weakref
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from recsys_core.checkpoint import read_checkpoint
 from recsys_core.datasets import load_dataset
 from recsys_core.errors import UserError
-from recsys_core.explain import Loaded, open_model, planted_map
-from recsys_core.preprocess import PrepConfig, Prepared, prepare
+
+if TYPE_CHECKING:
+    from recsys_core.explain import Loaded
+    from recsys_core.preprocess import Prepared
 
 DEFAULTS = {
     "dataset_spec": "sample",  # "sample", "ml-100k", ..., or a path (uploads are saved per session)
@@ -47,6 +55,7 @@ def _load_raw(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime
 
 @st.cache_resource(show_spinner="Preparing sequences…", max_entries=8)
 def _prepare(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime: float, min_rating, k_core) -> Prepared:
+    from recsys_core.preprocess import PrepConfig, prepare
     ds = _load_raw(spec, data_dir_, columns_key, mtime)
     return prepare(ds, PrepConfig(min_rating=min_rating, k_core=k_core))
 
@@ -71,7 +80,15 @@ def prepared(spec: str | None = None, min_rating=None, k_core: int = 0) -> Prepa
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=32)
 def _open(path: str, mtime: float, spec: str | None, data_dir_: str | None) -> Loaded:
-    return open_model(path, spec, data_dir_)
+    from recsys_core.checkpoint import read_checkpoint
+    from recsys_core.explain import open_model
+    # The dataset comes through the caches above, not open_model's own loading: the soft and hard models
+    # on the Explain page (and the Train page) then share one read and preparation of it.
+    meta, _ = read_checkpoint(path)
+    spec = spec or meta["dataset"]["spec"]
+    prep = meta.get("prep_config") or {}
+    data = _prepare(spec, data_dir_, None, _mtime(_path_of(spec)), prep.get("min_rating"), prep.get("k_core", 0))
+    return open_model(path, data=data)
 
 
 def loaded_model(path: str | None = None) -> Loaded | None:
@@ -85,6 +102,7 @@ def loaded_model(path: str | None = None) -> Loaded | None:
 @st.cache_resource(max_entries=8)
 def planted_for(spec: str, data_dir_: str | None = None) -> dict:
     """Planted follow-up -> trigger map (embedded data only)."""
+    from recsys_core.explain import planted_map
     if spec != "sample":
         return {}
     ds = load_dataset(spec, data_dir_)
@@ -120,6 +138,7 @@ def session_dir() -> str:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _meta(path: str, mtime: float) -> dict | None:
+    from recsys_core.checkpoint import read_checkpoint
     try:
         return read_checkpoint(path)[0]
     except UserError:
@@ -148,6 +167,7 @@ def select_model(path: str) -> dict:
     """Make the checkpoint at `path` the session's model and its dataset the session's dataset.
 
     Raises UserError for an unreadable checkpoint. Returns its metadata."""
+    from recsys_core.checkpoint import read_checkpoint
     meta, _ = read_checkpoint(path)
     spec = meta["dataset"].get("spec") or "sample"
     if spec != st.session_state.get("dataset_spec"):
