@@ -50,10 +50,20 @@ def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "fu
     users = np.arange(data.n_users) if users is None else np.asarray(users)
     ends, targets = split_ends(data, split)
     cands = sampled_candidates(data, users, seed=seed) if protocol == "sampled" else None
+    # Users in order of history length, so each batch can drop its all-padding columns (exact for
+    # models whose scores ignore leading padding); ranks go back to the callers' order at the end.
+    order = np.arange(len(users))
+    if getattr(model, "trim_padding", False):
+        order = np.argsort(ends[users] - data.offsets[users], kind="stable")
+        users = users[order]
+        cands = cands[order] if cands is not None else None
     ranks = []
     for start in range(0, len(users), batch_size):
         b = users[start:start + batch_size]
-        seq = pad_left(data, ends[b], max_len, b).to(device)
+        seq = pad_left(data, ends[b], max_len, b)
+        if getattr(model, "trim_padding", False):
+            seq = seq[:, max_len - max(1, int((seq > 0).sum(1).max())):]
+        seq = seq.to(device)
         t = torch.from_numpy(targets[b]).to(device)
         if protocol == "sampled":
             c = torch.cat([t[:, None], torch.from_numpy(cands[start:start + batch_size]).to(device)], 1)  # (B, 101)
@@ -70,7 +80,9 @@ def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "fu
             ranks.append(_rank(s, t_score).cpu())
         if progress:
             progress(min(start + batch_size, len(users)), len(users))
-    return torch.cat(ranks).numpy()
+    out = np.empty(len(users), dtype=np.float32)
+    out[order] = torch.cat(ranks).numpy()
+    return out
 
 
 def evaluate(model, data: Prepared, protocols=PROTOCOLS, split: str = "test", ks=(10, 20), users=None,
