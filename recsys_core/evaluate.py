@@ -52,8 +52,9 @@ def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "fu
     cands = sampled_candidates(data, users, seed=seed) if protocol == "sampled" else None
     # Users in order of history length, so each batch can drop its all-padding columns (exact for
     # models whose scores ignore leading padding); ranks go back to the callers' order at the end.
+    trim = getattr(model, "trim_padding", False)
     order = np.arange(len(users))
-    if getattr(model, "trim_padding", False):
+    if trim:
         order = np.argsort(ends[users] - data.offsets[users], kind="stable")
         users = users[order]
         cands = cands[order] if cands is not None else None
@@ -61,7 +62,7 @@ def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "fu
     for start in range(0, len(users), batch_size):
         b = users[start:start + batch_size]
         seq = pad_left(data, ends[b], max_len, b)
-        if getattr(model, "trim_padding", False):
+        if trim:
             seq = seq[:, max_len - max(1, int((seq > 0).sum(1).max())):]
         seq = seq.to(device)
         t = torch.from_numpy(targets[b]).to(device)
