@@ -57,7 +57,7 @@ def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, met
         "metrics": metrics or {},
         "training": None if result is None else {
             "seconds": round(result.train_seconds, 3), "best_epoch": result.best_epoch,
-            "stopped": result.stopped, "loss": result.loss, "device": result.device,
+            "stopped": result.stopped, "loss": result.loss, "lr": result.lr, "device": result.device,
             "sequences_per_second": round(result.sequences_per_second, 1), "history": result.history},
         "versions": {"torch": torch.__version__, "python": platform.python_version(), "attention_lens": "0.1"},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -110,7 +110,8 @@ def register(sub):
     p.add_argument("--encoder", choices=ENCODERS, default="none", help="target only: recurrent encoder first")
     p.add_argument("--loss", choices=LOSSES, default="auto")
     p.add_argument("--negatives", type=int, default=None,
-                   help="shared negatives for --loss sampled (default: 100 for target, 256 otherwise)")
+                   help="sampled negatives for --loss sampled (default: 100 shared by the batch for target, "
+                        "256 per sequence for self and mean)")
     p.add_argument("--layers", type=int, default=mc.layers)
     p.add_argument("--heads", type=int, default=mc.heads)
     p.add_argument("--dim", type=int, default=mc.dim)
@@ -118,7 +119,8 @@ def register(sub):
     p.add_argument("--dropout", type=float, default=mc.dropout)
     p.add_argument("--epochs", type=int, default=tc.epochs)
     p.add_argument("--batch-size", type=int, default=tc.batch_size)
-    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: per family)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam learning rate (default: per family; 1e-3 for self above 2,000 items)")
     p.add_argument("--patience", type=int, default=tc.patience)
     p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long")
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")

@@ -20,6 +20,7 @@ def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfi
     save_checkpoint(path, model.cpu(), meta)
     atomic_write_json(os.path.join(out_dir, "metrics.json"),
                       {"model": model_cfg.name, "dataset": data.name, "seconds": round(result.train_seconds, 3),
-                       "best_epoch": result.best_epoch, "stopped": result.stopped, **metrics})
+                       "best_epoch": result.best_epoch, "stopped": result.stopped, "loss": result.loss,
+                       "lr": result.lr, **metrics})
     return {"path": path, "metrics": metrics, "seconds": result.train_seconds, "best_epoch": result.best_epoch,
             "stopped": result.stopped, "meta": meta, "history": result.history}

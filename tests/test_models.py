@@ -34,7 +34,7 @@ def test_self_attention_is_causal(attention):
 
 @pytest.mark.parametrize("name", ["target-soft", "target-hard-w3", "target-additive", "self-soft", "self-hard", "mean"])
 def test_dropping_left_padding_changes_no_score(name):
-    """Training trims every batch to its longest window (and buckets `target` batches by length):
+    """Training trims every batch to its longest window (and buckets batches by length):
     that is only sound if a history scores the same with or without its leading padding. (Models
     with a GRU/LSTM encoder are not padding-invariant and set trim_padding = False.)"""
     torch.manual_seed(0)
@@ -170,3 +170,25 @@ def test_negatives_default_per_family():
     assert TrainConfig().resolved_negatives("target") == 100
     assert TrainConfig().resolved_negatives("self") == 256
     assert TrainConfig(negatives=64).resolved_negatives("target") == 64
+
+
+def test_self_attention_on_large_catalogues_defaults_to_the_smaller_learning_rate():
+    # 1e-2 (tuned on the embedded data) made self-soft diverge on ml-latest-small's 9,724 items.
+    assert TrainConfig().resolved_lr("self", "soft", n_items=354) == 5e-3
+    assert TrainConfig().resolved_lr("self", "soft", n_items=9724) == 1e-3
+    assert TrainConfig().resolved_lr("target", "soft", n_items=9724) == 1e-2
+    assert TrainConfig(lr=0.02).resolved_lr("self", "soft", n_items=9724) == 0.02
+
+
+@pytest.mark.parametrize("arch", ["self", "mean"])
+def test_sampled_loss_pushes_down_different_negatives_for_each_sequence(arch):
+    """With negatives shared by the whole batch, a step touched only S items of a large catalogue,
+    and most items went dozens of steps without a gradient (bce then beat the sampled softmax)."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(arch=arch, dim=8, max_len=4), 5000)
+    seq = torch.randint(1, 5001, (16, 4))
+    targets = torch.randint(1, 5001, (16, 4))
+    _, loss = model(seq, targets, loss="sampled", negatives=8)
+    loss.backward()
+    scored = int((model.bias.weight.grad[:, 0] != 0).sum())  # only scored items (targets, negatives) get a bias gradient
+    assert scored > 8 + targets.numel()  # more than one shared set of 8 negatives plus every target

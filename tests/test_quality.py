@@ -6,7 +6,9 @@ statistical: the paired per-user NDCG@10 difference must exceed twice its standa
 0.008 on 1,240 users), i.e. the win is not noise in which users happened to be easy. Each model's
 per-user NDCG is averaged over two seeds: training is not bit-reproducible on CPU (float rounding
 differs between runs and early stopping amplifies it), and one unlucky run measured self-soft only
-1.8 standard errors above mean where its usual margin is over 3.
+1.8 standard errors above mean where its usual margin is over 3. target-hard learns slowly (one
+history item per candidate passes gradient to the values) and used to be stopped by a lucky
+validation score; early stopping now follows a smoothed validation curve.
 """
 import numpy as np
 import pytest
@@ -52,19 +54,8 @@ def paired(ndcg, model, baseline):
     return diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
 
 
-@pytest.mark.parametrize("model", ["target-soft", "self-soft"])
+@pytest.mark.parametrize("model", ["target-soft", "target-hard", "self-soft"])
 def test_attention_beats_baselines_on_full_ranking_ndcg(ndcg, model):
     for baseline in ("popular", "mean"):
         d, se = paired(ndcg, model, baseline)
         assert d > 2 * se, f"{model} vs {baseline}: +{d:.4f} (se {se:.4f})"
-
-
-def test_hard_attention_beats_popularity_and_matches_mean(ndcg):
-    # Known gap: one history item per candidate carries triggers but loses the averaging that taste
-    # needs, and runs with the same seed land anywhere in 0.165-0.203 against mean's 0.167 (argmax
-    # turns float-rounding differences into different training paths). We assert what always holds:
-    # clearly better than popularity, and not significantly worse than mean.
-    d, se = paired(ndcg, "target-hard", "popular")
-    assert d > 2 * se, f"target-hard vs popular: +{d:.4f} (se {se:.4f})"
-    d, se = paired(ndcg, "target-hard", "mean")
-    assert d > -2 * se, f"target-hard vs mean: {d:+.4f} (se {se:.4f})"

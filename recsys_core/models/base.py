@@ -17,7 +17,9 @@ class Recommender(nn.Module):
     # data sampler cuts each training sequence at random points instead (DIN-style examples).
     sampling = "sequence"
     positions_per_window = None  # targets the loss averages over per training window (None: every position)
-    bucket = False  # train on batches of similar-length windows (see train.length_batches)
+    # Train on batches of similar-length windows: each pool of this many batches is sorted by length
+    # before it is cut, so batches can drop their all-padding columns (see train.length_batches). 0: mixed.
+    bucket_pool = 0
     trim_padding = True  # scores do not depend on leading padding, so training may drop it
     trainable = True
     has_attention = True
@@ -37,9 +39,9 @@ class Recommender(nn.Module):
             scores = self.score(seq)  # (B, N+1)
             return scores, full_softmax_loss(scores, t)
         if loss == "sampled":
-            neg_ids = sample_negatives(self.n_items, (negatives,), seq.device)  # shared by the batch
-            scores = self.score(seq, torch.cat([t[:, None], neg_ids[None, :].expand(len(t), -1)], dim=1))  # (B, 1+S)
-            return scores, sampled_softmax_loss(scores[:, 0], scores[:, 1:], neg_ids[None, :] == t[:, None])
+            neg_ids = sample_negatives(self.n_items, (len(t), negatives), seq.device)  # per example: more items see a gradient
+            scores = self.score(seq, torch.cat([t[:, None], neg_ids], dim=1))  # (B, 1+S)
+            return scores, sampled_softmax_loss(scores[:, 0], scores[:, 1:], neg_ids == t[:, None])
         scores = self.score(seq, torch.stack([t, sample_negatives(self.n_items, t.shape, seq.device)], dim=1))  # (B, 2)
         return scores, bce_loss(scores[:, 0], scores[:, 1])
 

@@ -59,6 +59,11 @@ class Block(nn.Module):
 
 class SelfAttentionRecommender(Recommender):
     sampling = "sequence"
+    # Loosely length-bucketed batches: on the embedded data a window averages 20 items while a mixed
+    # batch is ~50 wide. Sorting pools of 4 batches cuts that to ~27 (1.5x the windows per second);
+    # pools of 32 (width 21) cost NDCG@10, presumably because each step then sees one narrow slice of
+    # sequence positions.
+    bucket_pool = 4
 
     def __init__(self, cfg: ModelConfig, n_items: int):
         super().__init__()
@@ -95,18 +100,22 @@ class SelfAttentionRecommender(Recommender):
         return self.ln(x), maps, softs
 
     def forward(self, seq, targets, loss="full", negatives=256):
-        h, _, _ = self.encode(seq)
+        hs, _, _ = self.encode(seq)
         keep = targets > 0
-        h, t = h[keep], targets[keep]  # (M, D), (M,)
+        h, t = hs[keep], targets[keep]  # (M, D), (M,)
         E, b = self.item.weight, self.bias.weight[:, 0]
         if loss == "full":
             logits = h @ E.T + b  # (M, N+1)
             return logits, full_softmax_loss(logits, t)
         pos = (h * E[t]).sum(-1) + b[t]  # (M,)
         if loss == "sampled":
-            neg_ids = sample_negatives(self.n_items, (negatives,), seq.device)  # shared by the batch
-            neg = h @ E[neg_ids].T + b[neg_ids]  # (M, S)
-            return neg, sampled_softmax_loss(pos, neg, neg_ids[None, :] == t[:, None])
+            # Negatives per sequence, shared by its positions: B x S distinct items a step. Negatives
+            # shared by the whole batch (S a step) left most of a large catalogue untouched for
+            # dozens of steps, and bce (one negative per position) then beat the sampled softmax.
+            neg_ids = sample_negatives(self.n_items, (len(seq), negatives), seq.device)  # (B, S)
+            neg = (hs @ E[neg_ids].transpose(1, 2) + b[neg_ids][:, None, :])[keep]  # (M, S)
+            hit = (neg_ids[:, None, :] == targets[..., None])[keep]
+            return neg, sampled_softmax_loss(pos, neg, hit)
         neg_ids = sample_negatives(self.n_items, t.shape, seq.device)
         neg = (h * E[neg_ids]).sum(-1) + b[neg_ids]  # (M,)
         return neg, bce_loss(pos, neg)
