@@ -80,7 +80,9 @@ class TrainConfig:
     max_seconds: float | None = None  # stop after this much training time (None: no limit)
     weight_decay: float = 0.0
     anneal_steps: int = 5000  # hard attention: Gumbel temperature reaches its floor after this many steps; slow annealing keeps exploring (NDCG@10 0.186 vs 0.137 at 600)
-    bucket: bool | None = None  # batch windows of similar length and drop their padding; None: the model's default
+    # Batch windows of similar length and drop their padding. None: the model's own pool (Recommender.bucket_pool:
+    # 32 for target, 4 for self, 0 = mixed for mean); True: that pool, or 32 for a model without one; False: mixed.
+    bucket: bool | None = None
     window_stride: int | None = None  # sequence models: a training window every this many items (None: max_len // 5)
 
     def resolved_loss(self, n_items: int, arch: str = "self") -> str:
@@ -98,7 +100,7 @@ class TrainConfig:
     def resolved_lr(self, arch: str, attention: str = "soft", n_items: int = 0) -> float:
         if self.lr is not None:
             return self.lr
-        if arch == "self" and n_items > self.full_max_items:
+        if arch == "self" and n_items > self.full_max_items:  # where `auto` switches to the sampled loss
             # SASRec's 1e-3 on large catalogues: at 1e-2 self-soft diverged on ml-latest-small (9,724
             # items). Not for the others: at 1e-3 target-soft did worse there (NDCG@10 0.013 against
             # 0.024) and mean trained 4.7x as long.

@@ -41,7 +41,7 @@ class TrainResult:
     sequences_per_second: float = 0.0  # training windows processed per second of training steps
     stopped: str = "epochs"  # epochs | early | time | cancelled | not-trainable
     loss: str = ""
-    lr: float = 0.0
+    lr: float | None = None  # the Adam learning rate used (None: nothing was trained)
     device: str = "cpu"
 
 
@@ -116,6 +116,8 @@ def anneal(model, progress: float):
 
 def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
+    if not 0 <= cfg.smoothing < 1:
+        raise UserError(f"smoothing {cfg.smoothing}: must be in [0, 1); 0 follows the raw validation curve.")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     set_threads(cfg.threads)

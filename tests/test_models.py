@@ -173,7 +173,7 @@ def test_negatives_default_per_family():
 
 
 def test_self_attention_on_large_catalogues_defaults_to_the_smaller_learning_rate():
-    # 1e-2 (tuned on the embedded data) made self-soft diverge on ml-latest-small's 9,724 items.
+    # 1e-2 made self-soft diverge on ml-latest-small's 9,724 items; on the embedded data self uses 5e-3.
     assert TrainConfig().resolved_lr("self", "soft", n_items=354) == 5e-3
     assert TrainConfig().resolved_lr("self", "soft", n_items=9724) == 1e-3
     assert TrainConfig().resolved_lr("target", "soft", n_items=9724) == 1e-2
@@ -192,3 +192,38 @@ def test_sampled_loss_pushes_down_different_negatives_for_each_sequence(arch):
     loss.backward()
     scored = int((model.bias.weight.grad[:, 0] != 0).sum())  # only scored items (targets, negatives) get a bias gradient
     assert scored > 8 + targets.numel()  # more than one shared set of 8 negatives plus every target
+
+
+def test_sampled_loss_matches_a_per_position_reference_with_padding():
+    """Per-sequence negatives: padding positions are left out and a negative that is the target
+    itself is masked, exactly as a loop over the real positions computes it."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(arch="self", dim=8, max_len=5), 6).eval()
+    seq = torch.tensor([[0, 0, 3, 1, 4], [2, 5, 6, 1, 3]])
+    targets = torch.tensor([[0, 0, 1, 4, 2], [5, 6, 1, 3, 4]])
+    torch.manual_seed(1)
+    _, loss = model(seq, targets, loss="sampled", negatives=4)
+    torch.manual_seed(1)
+    negs = torch.randint(1, 7, (2, 4))  # the same draw the model made
+    h = model.encode(seq)[0]
+    E, b = model.item.weight, model.bias.weight[:, 0]
+    losses, hits = [], 0
+    for i in range(2):
+        for j in range(5):
+            t = int(targets[i, j])
+            if t == 0:
+                continue
+            others = [int(n) for n in negs[i] if int(n) != t]
+            hits += 4 - len(others)
+            logits = torch.stack([h[i, j] @ E[t] + b[t]] + [h[i, j] @ E[n] + b[n] for n in others])
+            losses.append(-torch.log_softmax(logits, 0)[0])
+    assert hits > 0  # the check covers masking a negative that is the target
+    assert torch.allclose(loss, torch.stack(losses).mean(), atol=1e-5)
+
+
+def test_smoothing_outside_its_range_is_refused_with_a_message(data):
+    # At 1 the smoothed curve would never move and every run would stop after `patience` validations.
+    from recsys_core.errors import UserError
+    model = build_model(ModelConfig(arch="mean", dim=8, max_len=5), data.n_items)
+    with pytest.raises(UserError, match="smoothing"):
+        train(model, data, TrainConfig(smoothing=1.0), 5)
