@@ -447,7 +447,11 @@ def honesty_words(rec: dict, res: dict) -> list[tuple[str, str]]:
                            f"(#{h['attention_top_influence_rank'] + 1} of {n} by influence). Attention is not the "
                            "whole story here: read the heatmap with care.")]
     if h.get("spearman") is not None:
-        out.append(("info", f"Across all {n} history items, attention and influence rank them "
+        # After "attention tells the truth", a low rank correlation would read as a contradiction: it
+        # is about the near-zero weights of the other items, so say so.
+        lead = ("Beyond that item, the small weights are a poor guide: across" if h["agree"] and h["spearman"] < 0.1
+                else "Across")
+        out.append(("info", f"{lead} all {n} history items, attention and influence rank them "
                             f"{_agreement(h['spearman'])} (Spearman ρ = {h['spearman']:+.2f}; 1 = the same order, "
                             "0 = unrelated)."))
     return out

@@ -1,0 +1,23 @@
+"""The "see why" sentences: what a product manager reads must not contradict itself."""
+from ui.explain_view import honesty_words
+
+HISTORY = [{"title": "Tablet N400"}, {"title": "Desk Lamp D190"}, {"title": "Camp Chair N380"}]
+
+
+def words(agree: bool, spearman: float) -> list[str]:
+    rec = {"soft": [0.94, 0.03, 0.03], "influence": [3.8, -0.1, 0.2],
+           "honesty": {"top_attention": 0, "top_influence": 0 if agree else 2, "agree": agree, "max_drop": 3.8,
+                       "spearman": spearman, "drop_when_top_attention_removed": 3.8,
+                       "attention_top_influence_rank": 0}}
+    return [text for _, text in honesty_words(rec, {"history": HISTORY, "explained_by": ""})]
+
+
+def test_agreement_on_the_top_item_qualifies_a_low_rank_correlation():
+    first, second = words(agree=True, spearman=-0.62)
+    assert "tells the truth" in first
+    assert second.startswith("Beyond that item") and "opposite orders" in second
+
+
+def test_rank_correlation_reads_plainly_when_it_does_not_contradict():
+    assert words(agree=True, spearman=0.8)[1].startswith("Across all 3 history items")
+    assert words(agree=False, spearman=-0.62)[1].startswith("Across all 3 history items")
