@@ -142,14 +142,17 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     opt = make_adam(model, result.lr, cfg.weight_decay)
     best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
     trend, best_trend = None, float("-inf")
+    negatives = cfg.resolved_negatives(arch)
+    # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
+    pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
+    pool = pool if model.trim_padding else 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         if epoch > 1 and model.sampling == "sequence":
             examples = training_ends(data, model.sampling, stride, rng)  # fresh crops every epoch
         # Items available in each window (target included), capped at the model's window.
         lengths = np.minimum(examples[:, 1] - data.offsets[examples[:, 0]], max_len + 1)
-        pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
-        if model.trim_padding and pool:
+        if pool:
             batches = length_batches(lengths, cfg.batch_size, rng, pool)
         else:
             order = rng.permutation(len(examples))
@@ -171,7 +174,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
             width = max(2, int(lengths[batches[step]].max())) if model.trim_padding else max_len + 1
             window = pad_left(data, batch[:, 1], width, batch[:, 0]).to(device)  # (B, <= L+1): no all-padding columns
             anneal(model, total_steps / cfg.anneal_steps)
-            _, loss = model(window[:, :-1], window[:, 1:], loss=loss_kind, negatives=cfg.resolved_negatives(arch))
+            _, loss = model(window[:, :-1], window[:, 1:], loss=loss_kind, negatives=negatives)
             opt.zero_grad(set_to_none=True)
             (loss * float(step_weight[step])).backward()
             opt.step()

@@ -99,16 +99,6 @@ def loaded_model(path: str | None = None) -> Loaded | None:
     return _open(path, _mtime(path), None, data_dir())
 
 
-@st.cache_resource(max_entries=8)
-def planted_for(spec: str, data_dir_: str | None = None) -> dict:
-    """Planted follow-up -> trigger map (embedded data only)."""
-    from recsys_core.explain import planted_map
-    if spec != "sample":
-        return {}
-    ds = load_dataset(spec, data_dir_)
-    return planted_map(prepared(spec), ds.items)
-
-
 def friendly(fn, *args, **kwargs):
     """Run fn; show a UserError as an error box with its one-line fix instead of a traceback."""
     try:
