@@ -41,7 +41,8 @@ def cmd_train(args):
                             dropout=args.dropout).validate()
     train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                             negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
-                            max_seconds=args.max_seconds, patience=args.patience)
+                            max_seconds=args.max_seconds, patience=args.patience,
+                            weight_average=args.weight_average)
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
     spec = args.dataset if args.dataset in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else os.path.abspath(args.dataset)
     print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
@@ -122,6 +123,9 @@ def register(sub):
     p.add_argument("--lr", type=float, default=None,
                    help="Adam learning rate (default: per family; 1e-3 for self above 2,000 items)")
     p.add_argument("--patience", type=int, default=tc.patience)
+    p.add_argument("--weight-average", type=float, default=tc.weight_average,
+                   help="keep an exponential moving average of the weights, with this weight on the past per "
+                        "step (0: the last weights)")
     p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long")
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .averaging import WeightAverage
 from .config import TrainConfig
 from .device import resolve_device, set_threads
 from .errors import Cancelled, UserError
@@ -118,6 +119,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
     if not 0 <= cfg.smoothing < 1:
         raise UserError(f"smoothing {cfg.smoothing}: must be in [0, 1); 0 follows the raw validation curve.")
+    if not 0 <= cfg.weight_average < 1:
+        raise UserError(f"weight_average {cfg.weight_average}: must be in [0, 1); 0 keeps the last weights, unaveraged.")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     set_threads(cfg.threads)
@@ -146,6 +149,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
     pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
     pool = pool if model.trim_padding else 0
+    average = WeightAverage(model, cfg.weight_average) if cfg.weight_average else None
+    judged = average.model if average else model  # the weights that are validated and kept
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         if epoch > 1 and model.sampling == "sequence":
@@ -178,6 +183,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
             opt.zero_grad(set_to_none=True)
             (loss * float(step_weight[step])).backward()
             opt.step()
+            if average:
+                average.update()
             total += loss.item()
             step_time += time.perf_counter() - ts
             total_steps += 1
@@ -195,16 +202,19 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         if since_eval < cfg.min_eval_steps and epoch < cfg.epochs and result.stopped != "time":
             continue  # tiny epochs (few users): evaluate after enough steps, not after every pass
         since_eval = 0
-        metrics = evaluate(model, data, ("full",), split="valid", ks=(10,), users=val_users, max_len=max_len)["full"]
+        if average:
+            average.sync_buffers()
+        metrics = evaluate(judged, data, ("full",), split="valid", ks=(10,), users=val_users, max_len=max_len)["full"]
         result.history.append({"epoch": epoch, "loss": total / max(1, step + 1), "seconds": time.perf_counter() - t0,
                                "ndcg@10": metrics["ndcg@10"], "hr@10": metrics["hr@10"]})
         report(Progress("eval", epoch, cfg.epochs, steps, steps, total / max(1, step + 1),
                         time.perf_counter() - t0, None, metrics))
         if metrics["ndcg@10"] > result.best_ndcg or best_state is None:
             result.best_ndcg, result.best_epoch = metrics["ndcg@10"], epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        # Stop on a smoothed curve: validation NDCG@10 on ~1,000 users is noisy (about +-0.01 here),
-        # and one lucky evaluation would otherwise end a run that is still improving.
+            best_state = {k: v.detach().clone() for k, v in judged.state_dict().items()}
+        # Optionally stop on a smoothed curve (cfg.smoothing > 0): with the last iterate, validation
+        # NDCG@10 on ~1,000 users moved by about +-0.01 and one lucky evaluation could end a run that
+        # was still improving. Averaged weights make the raw curve smooth enough.
         trend = metrics["ndcg@10"] if trend is None else cfg.smoothing * trend + (1 - cfg.smoothing) * metrics["ndcg@10"]
         if trend > best_trend:
             best_trend, bad_epochs = trend, 0

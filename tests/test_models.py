@@ -221,9 +221,41 @@ def test_sampled_loss_matches_a_per_position_reference_with_padding():
     assert torch.allclose(loss, torch.stack(losses).mean(), atol=1e-5)
 
 
-def test_smoothing_outside_its_range_is_refused_with_a_message(data):
-    # At 1 the smoothed curve would never move and every run would stop after `patience` validations.
+@pytest.mark.parametrize("field", ["smoothing", "weight_average"])
+def test_averaging_weights_outside_their_range_are_refused_with_a_message(data, field):
+    # At 1 the smoothed curve (or the averaged weights) would never move from where they started.
     from recsys_core.errors import UserError
     model = build_model(ModelConfig(arch="mean", dim=8, max_len=5), data.n_items)
-    with pytest.raises(UserError, match="smoothing"):
-        train(model, data, TrainConfig(smoothing=1.0), 5)
+    with pytest.raises(UserError, match=field):
+        train(model, data, TrainConfig(**{field: 1.0}), 5)
+
+
+def test_weight_average_ramps_up_to_its_decay_and_leaves_the_trained_model_alone():
+    from recsys_core.averaging import WeightAverage
+    live = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(live.weight)
+    avg = WeightAverage(live, decay=0.5)
+    with torch.no_grad():
+        live.weight.fill_(1.0)
+    avg.update()  # weight on the past min(0.5, 2/11): the average moves 9/11 of the way
+    assert avg.model.weight.item() == pytest.approx(9 / 11)
+    for _ in range(20):
+        avg.update()  # from here on the weight on the past is capped at 0.5
+    with torch.no_grad():
+        live.weight.fill_(3.0)
+    before = avg.model.weight.item()
+    avg.update()
+    assert avg.model.weight.item() == pytest.approx(before + 0.5 * (3.0 - before))
+    assert live.weight.item() == 3.0  # averaging never writes into the model being trained
+
+
+def test_training_keeps_the_averaged_weights_it_validated(data):
+    # The kept model is the one early stopping judged: re-validating it gives the best recorded score.
+    from recsys_core.evaluate import evaluate
+    cfg = ModelConfig(arch="target", dim=16, max_len=10)
+    model = build_model(cfg, data.n_items)
+    tc = TrainConfig(epochs=3, min_eval_steps=1, eval_users=10 ** 6, weight_average=0.9, seed=3)
+    res = train(model, data, tc, cfg.max_len)
+    users = np.arange(data.n_users)  # eval_users above the user count: every user validates
+    again = evaluate(model, data, ("full",), split="valid", ks=(10,), users=users, max_len=cfg.max_len)["full"]
+    assert again["ndcg@10"] == pytest.approx(res.best_ndcg, abs=1e-6)

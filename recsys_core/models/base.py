@@ -11,6 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..random_pool import RandomPool
+
 
 class Recommender(nn.Module):
     # "sequence": the loss uses every position (SASRec); "prefix": only the last position, so the
@@ -91,26 +93,15 @@ def mask_padding_column(scores: torch.Tensor) -> torch.Tensor:
 
 
 class PoolDropout(nn.Module):
-    """Dropout whose masks are slices of a pre-drawn pool at a random offset.
-
-    On CPU, drawing a fresh Bernoulli mask costs more than the layer it regularises (a third of a
-    SASRec training step in our profile); slicing a pool 2^22 long keeps the masks varied enough
-    for regularisation at a tenth of the cost. Identity in eval mode, like nn.Dropout.
-    """
-    POOL = 1 << 22
+    """Dropout whose masks are slices of a pre-drawn pool (see random_pool): on CPU a fresh Bernoulli
+    mask cost a third of a SASRec training step. Identity in eval mode, like nn.Dropout."""
 
     def __init__(self, p: float):
         super().__init__()
         self.p = p
-        self._pool = None
+        self._masks = RandomPool(lambda n, device: (torch.rand(n, device=device) >= p).float() / (1 - p))
 
     def forward(self, x):
         if not self.training or self.p == 0:
             return x
-        n = x.numel()
-        if self._pool is None or self._pool.device != x.device or len(self._pool) < 2 * n:
-            size = max(self.POOL, 2 * n)
-            keep = torch.rand(size, device=x.device) >= self.p
-            self._pool = keep.to(x.dtype) / (1 - self.p)
-        start = int(torch.randint(0, len(self._pool) - n + 1, (1,)))
-        return x * self._pool[start:start + n].view_as(x)
+        return x * self._masks.take(x)
