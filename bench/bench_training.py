@@ -38,7 +38,7 @@ def config_for(name: str) -> ModelConfig:
 
 def run(name: str, data, seed: int) -> dict:
     cfg = config_for(name)
-    model = build_model(cfg, data.n_items)
+    model = build_model(cfg, data.n_items, seed=seed)
     t0 = time.perf_counter()
     res = train(model, data, TrainConfig(seed=seed), cfg.max_len)
     seconds = time.perf_counter() - t0

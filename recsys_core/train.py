@@ -146,6 +146,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
     trend, best_trend = None, float("-inf")
     negatives = cfg.resolved_negatives(arch)
+    patience = cfg.resolved_patience(arch)
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
     pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
     pool = pool if model.trim_padding else 0
@@ -220,7 +221,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
             best_trend, bad_epochs = trend, 0
         else:
             bad_epochs += 1
-            if bad_epochs >= cfg.patience:
+            if bad_epochs >= patience:
                 result.stopped = "early"
                 break
         if result.stopped == "time":

@@ -12,7 +12,7 @@ from .train import train
 def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfig, out_dir: str,
                    dataset_spec: str = "sample", callback=None, cancel=None) -> dict:
     """Train, evaluate on the test split under both protocols, write model.pt + metrics.json atomically."""
-    model = build_model(model_cfg, data.n_items)
+    model = build_model(model_cfg, data.n_items, seed=train_cfg.seed)
     result = train(model, data, train_cfg, model_cfg.max_len, callback=callback, cancel=cancel)
     metrics = evaluate(model, data, max_len=model_cfg.max_len)
     meta = make_meta(model, data, model_cfg, train_cfg, metrics, result, dataset_spec)

@@ -259,3 +259,18 @@ def test_training_keeps_the_averaged_weights_it_validated(data):
     users = np.arange(data.n_users)  # eval_users above the user count: every user validates
     again = evaluate(model, data, ("full",), split="valid", ks=(10,), users=users, max_len=cfg.max_len)["full"]
     assert again["ndcg@10"] == pytest.approx(res.best_ndcg, abs=1e-6)
+
+
+def test_a_seed_fixes_the_initial_weights_whatever_ran_before():
+    cfg = ModelConfig(arch="self", dim=8, max_len=5)
+    first = build_model(cfg, 30, seed=7).state_dict()
+    torch.rand(100)  # anything else drawing random numbers in between (another model, the app)
+    again = build_model(cfg, 30, seed=7).state_dict()
+    assert all(torch.equal(first[k], again[k]) for k in first)
+
+
+def test_patience_defaults_per_family_and_can_be_overridden():
+    assert TrainConfig().resolved_patience("self") == 3
+    assert TrainConfig().resolved_patience("target") == 2
+    assert TrainConfig().resolved_patience("mean") == 2
+    assert TrainConfig(patience=5).resolved_patience("self") == 5

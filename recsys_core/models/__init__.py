@@ -13,6 +13,11 @@ FAMILIES = {
 }
 
 
-def build_model(cfg: ModelConfig, n_items: int) -> Recommender:
+def build_model(cfg: ModelConfig, n_items: int, seed: int | None = None) -> Recommender:
+    """seed: seeds torch's generator first, so the initial weights are reproducible too (train()
+    seeds only what follows; without this they depended on whatever had drawn random numbers before)."""
     cfg.validate()
+    if seed is not None:
+        import torch
+        torch.manual_seed(seed)
     return FAMILIES[cfg.arch](cfg, n_items)
