@@ -122,11 +122,10 @@ def register(sub):
     p.add_argument("--batch-size", type=int, default=tc.batch_size)
     p.add_argument("--lr", type=float, default=None,
                    help="Adam learning rate (default: per family; 1e-3 for self above 2,000 items)")
-    p.add_argument("--patience", type=int, default=None,
-                   help="validations without improvement before stopping (default: 3 for self, 2 otherwise)")
-    p.add_argument("--weight-average", type=float, default=tc.weight_average,
+    p.add_argument("--patience", type=int, default=tc.patience)
+    p.add_argument("--weight-average", type=float, default=None,
                    help="keep an exponential moving average of the weights, with this weight on the past per "
-                        "step (0: the last weights)")
+                        "step (0: the last weights; default: 0.99, or 0 for self)")
     p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long")
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")

@@ -117,17 +117,18 @@ def anneal(model, progress: float):
 
 def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
-    if not 0 <= cfg.smoothing < 1:
-        raise UserError(f"smoothing {cfg.smoothing}: must be in [0, 1); 0 follows the raw validation curve.")
-    if not 0 <= cfg.weight_average < 1:
-        raise UserError(f"weight_average {cfg.weight_average}: must be in [0, 1); 0 keeps the last weights, unaveraged.")
+    arch = getattr(getattr(model, "cfg", None), "arch", "self")
+    weight_average, smoothing = cfg.resolved_averaging(arch)
+    if not 0 <= smoothing < 1:
+        raise UserError(f"smoothing {smoothing}: must be in [0, 1); 0 follows the raw validation curve.")
+    if not 0 <= weight_average < 1:
+        raise UserError(f"weight_average {weight_average}: must be in [0, 1); 0 keeps the last weights, unaveraged.")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     set_threads(cfg.threads)
     device = resolve_device(cfg.device)
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
-    arch = getattr(getattr(model, "cfg", None), "arch", "self")
     attention = getattr(getattr(model, "cfg", None), "attention", "soft")
     loss_kind = cfg.resolved_loss(data.n_items, arch)
     result = TrainResult(loss=loss_kind, device=str(device))
@@ -146,11 +147,10 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
     trend, best_trend = None, float("-inf")
     negatives = cfg.resolved_negatives(arch)
-    patience = cfg.resolved_patience(arch)
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
     pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
     pool = pool if model.trim_padding else 0
-    average = WeightAverage(model, cfg.weight_average) if cfg.weight_average else None
+    average = WeightAverage(model, weight_average) if weight_average else None
     judged = average.model if average else model  # the weights that are validated and kept
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -213,15 +213,15 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         if metrics["ndcg@10"] > result.best_ndcg or best_state is None:
             result.best_ndcg, result.best_epoch = metrics["ndcg@10"], epoch
             best_state = {k: v.detach().clone() for k, v in judged.state_dict().items()}
-        # Optionally stop on a smoothed curve (cfg.smoothing > 0): with the last iterate, validation
-        # NDCG@10 on ~1,000 users moved by about +-0.01 and one lucky evaluation could end a run that
-        # was still improving. Averaged weights make the raw curve smooth enough.
-        trend = metrics["ndcg@10"] if trend is None else cfg.smoothing * trend + (1 - cfg.smoothing) * metrics["ndcg@10"]
+        # Stop on a smoothed curve where the last weights are validated (`self` by default): their
+        # validation NDCG@10 on ~1,000 users moves by about +-0.01 and one lucky evaluation could end
+        # a run that is still improving. Averaged weights make the raw curve smooth enough.
+        trend = metrics["ndcg@10"] if trend is None else smoothing * trend + (1 - smoothing) * metrics["ndcg@10"]
         if trend > best_trend:
             best_trend, bad_epochs = trend, 0
         else:
             bad_epochs += 1
-            if bad_epochs >= patience:
+            if bad_epochs >= cfg.patience:
                 result.stopped = "early"
                 break
         if result.stopped == "time":

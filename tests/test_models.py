@@ -269,8 +269,8 @@ def test_a_seed_fixes_the_initial_weights_whatever_ran_before():
     assert all(torch.equal(first[k], again[k]) for k in first)
 
 
-def test_patience_defaults_per_family_and_can_be_overridden():
-    assert TrainConfig().resolved_patience("self") == 3
-    assert TrainConfig().resolved_patience("target") == 2
-    assert TrainConfig().resolved_patience("mean") == 2
-    assert TrainConfig(patience=5).resolved_patience("self") == 5
+def test_weight_averaging_and_smoothing_default_per_family_and_can_be_overridden():
+    assert TrainConfig().resolved_averaging("target") == (0.99, 0.0)
+    assert TrainConfig().resolved_averaging("mean") == (0.99, 0.0)
+    assert TrainConfig().resolved_averaging("self") == (0.0, 0.5)
+    assert TrainConfig(weight_average=0.9, smoothing=0.0).resolved_averaging("self") == (0.9, 0.0)
