@@ -54,7 +54,7 @@ def pairwise_dot(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
 
     Target attention's candidates are shared by the whole batch (q's leading dims are all 1): then
     this is one matrix product over the flattened keys. Broadcasting matmul instead copies q per
-    batch row and sums its gradient back over the batch: 4.4 ms against 1.5 ms forward and backward
+    batch row and sums its gradient back over the batch: 4.4 ms against 1.9 ms forward and backward
     at batch 128 x 101 candidates x 30 history items on 2 CPU cores.
     """
     if q.dim() == k.dim() and q.shape[:-2].numel() == 1:

@@ -29,7 +29,7 @@ ARCH_ABOUT = {
 LOSS_LABELS = {"auto": "auto", "full": "full softmax", "sampled": "sampled softmax", "bce": "BCE (SASRec)"}
 STOPPED = {
     "epochs": "ran every epoch",
-    "early": "stopped early: validation NDCG@10 (smoothed) stopped improving",
+    "early": "stopped early: validation NDCG@10 stopped improving",
     "time": "stopped at the time limit",
     "cancelled": "cancelled; the best model so far was kept",
     "not-trainable": "a baseline: nothing to train, evaluated directly",

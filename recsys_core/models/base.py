@@ -99,7 +99,7 @@ class PoolDropout(nn.Module):
     def __init__(self, p: float):
         super().__init__()
         self.p = p
-        self._masks = RandomPool(lambda n, device: (torch.rand(n, device=device) >= p).float() / (1 - p))
+        self._masks = RandomPool(lambda n, device: (torch.rand(n, device=device) >= self.p).float() / (1 - self.p))
 
     def forward(self, x):
         if not self.training or self.p == 0:
