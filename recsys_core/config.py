@@ -124,8 +124,8 @@ class TrainConfig:
             # 0.024) and mean trained 4.7x as long.
             return 1e-3
         # Tuned on the embedded data: `self` with length-bucketed batches was steadier at the smaller
-        # step (at 1e-2 one seed in three stopped after 6 epochs). Hard attention used 5e-3 for its
-        # noisy straight-through gradients until the averaged weights smoothed them out.
+        # step. Hard attention used 5e-3 for its noisy straight-through gradients until the averaged
+        # weights smoothed them out.
         return 5e-3 if arch in ("mean", "self") else 1e-2
 
     def to_dict(self) -> dict:
