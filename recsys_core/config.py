@@ -115,7 +115,7 @@ class TrainConfig:
         smoothing = self.smoothing if self.smoothing is not None else 0.0 if weight_average else 0.5
         return weight_average, smoothing
 
-    def resolved_lr(self, arch: str, attention: str = "soft", n_items: int = 0) -> float:
+    def resolved_lr(self, arch: str, n_items: int = 0) -> float:
         if self.lr is not None:
             return self.lr
         if arch == "self" and n_items > self.full_max_items:  # where `auto` switches to the sampled loss

@@ -129,7 +129,6 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     device = resolve_device(cfg.device)
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
-    attention = getattr(getattr(model, "cfg", None), "attention", "soft")
     loss_kind = cfg.resolved_loss(data.n_items, arch)
     result = TrainResult(loss=loss_kind, device=str(device))
     if not model.trainable:
@@ -142,7 +141,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         raise UserError("No user has two training interactions, so there is nothing to learn from. "
                         "Fix: use a dataset whose users have at least 4 interactions each.")
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
-    result.lr = cfg.resolved_lr(arch, attention, data.n_items)
+    result.lr = cfg.resolved_lr(arch, data.n_items)
     opt = make_adam(model, result.lr, cfg.weight_decay)
     best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
     trend, best_trend = None, float("-inf")

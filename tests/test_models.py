@@ -174,10 +174,10 @@ def test_negatives_default_per_family():
 
 def test_self_attention_on_large_catalogues_defaults_to_the_smaller_learning_rate():
     # 1e-2 made self-soft diverge on ml-latest-small's 9,724 items; on the embedded data self uses 5e-3.
-    assert TrainConfig().resolved_lr("self", "soft", n_items=354) == 5e-3
-    assert TrainConfig().resolved_lr("self", "soft", n_items=9724) == 1e-3
-    assert TrainConfig().resolved_lr("target", "soft", n_items=9724) == 1e-2
-    assert TrainConfig(lr=0.02).resolved_lr("self", "soft", n_items=9724) == 0.02
+    assert TrainConfig().resolved_lr("self", n_items=354) == 5e-3
+    assert TrainConfig().resolved_lr("self", n_items=9724) == 1e-3
+    assert TrainConfig().resolved_lr("target", n_items=9724) == 1e-2
+    assert TrainConfig(lr=0.02).resolved_lr("self", n_items=9724) == 0.02
 
 
 @pytest.mark.parametrize("arch", ["self", "mean"])

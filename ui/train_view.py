@@ -91,7 +91,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
         c1.number_input("Batch size", 1, 4096, step=32, key="train_batch")
         c2.number_input("Learning rate", 1e-5, 1.0, step=1e-4, format="%.4f", key="train_lr",
                         placeholder="auto",
-                        help=f"Adam. Empty (auto): {_T.resolved_lr(arch, ss['train_attention'], n_items):g}, tuned for this model.")
+                        help=f"Adam. Empty (auto): {_T.resolved_lr(arch, n_items):g}, tuned for this model.")
         c1.number_input("Seed", 0, 2**31 - 1, key="train_seed")
         c2.selectbox("Device", available_devices(), key="train_device")
     device = friendly(resolve_device, ss["train_device"])

@@ -1,4 +1,6 @@
 """Model families behind one interface (see base.Recommender), built by name from one registry."""
+import torch
+
 from ..config import ModelConfig
 from .base import Recommender
 from .baselines import MeanRecommender, PopularRecommender
@@ -18,6 +20,5 @@ def build_model(cfg: ModelConfig, n_items: int, seed: int | None = None) -> Reco
     seeds only what follows; without this they depended on whatever had drawn random numbers before)."""
     cfg.validate()
     if seed is not None:
-        import torch
         torch.manual_seed(seed)
     return FAMILIES[cfg.arch](cfg, n_items)
