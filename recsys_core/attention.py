@@ -68,6 +68,20 @@ def one_hot_argmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.zeros_like(scores).scatter_(-1, idx, 1.0) * mask
 
 
+class StraightThrough(torch.autograd.Function):
+    """Forward: `hard`, exactly. Backward: the gradient goes to `soft` unchanged. The same as
+    hard + (soft - soft.detach()), without that expression's two extra passes over the weights.
+    The output is a view of `hard` made inside a Function, so it must not be modified in place."""
+
+    @staticmethod
+    def forward(ctx, hard, soft):
+        return hard
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad
+
+
 class Attention(nn.Module):
     """Base: subclasses define `logits`; weights = softmax over valid keys unless overridden."""
 
@@ -153,14 +167,14 @@ class Hard(ScaledDot):
     def __init__(self, *, dim, tau_start: float = 1.0, tau_end: float = 0.1, **_):
         super().__init__(dim=dim)
         self.tau_start, self.tau_end = tau_start, tau_end
-        self.register_buffer("tau", torch.tensor(tau_start), persistent=False)
+        self.tau = tau_start  # a plain number: torch.add's alpha below takes one
         # Gumbel(0, 1) noise is -log(E), E ~ Exp(1). Drawn fresh it was 41% of a target-hard step.
         self._gumbel = RandomPool(lambda n, device: -torch.empty(n, device=device).exponential_().clamp_(min=1e-20).log_())
 
     def anneal(self, progress: float):
         """progress in [0, 1]: exponential decay from tau_start to tau_end."""
         p = min(max(progress, 0.0), 1.0)
-        self.tau.fill_(self.tau_start * (self.tau_end / self.tau_start) ** p)
+        self.tau = self.tau_start * (self.tau_end / self.tau_start) ** p
 
     def normalize(self, logits, mask):
         if not self.training:
@@ -168,10 +182,17 @@ class Hard(ScaledDot):
         # The temperature scales the logits, not the noise: the forward pass then samples from
         # softmax(logits / tau), which sharpens towards inference's deterministic argmax as tau anneals
         # (with (logits + noise) / tau the sample would stay as random as at the start).
-        soft = masked_softmax(logits / self.tau + self._gumbel.take(logits), mask)
-        hard = one_hot_argmax(soft, mask)
-        # hard + (soft - soft) is exactly `hard` in value (x - x == 0), yet carries soft's gradient.
-        return hard + (soft - soft.detach())
+        # noise + logits / tau in one pass: these (batch, positions, candidates, history) tensors are
+        # the largest of a target-hard step, and every pass over them costs about a millisecond.
+        noisy = masked_fill_min(torch.add(self._gumbel.take(logits), logits, alpha=1.0 / self.tau), mask)
+        # `soft` only carries the gradient: masked keys get exactly 0 from the softmax, and in a row
+        # with no valid key the masked fill passes no gradient back, so it needs no `* mask`.
+        soft = torch.softmax(noisy, dim=-1)
+        # The sample is the argmax of the noisy logits themselves (softmax keeps their order). A row
+        # with no valid key scatters a 0 instead of a 1, so the one-hot needs no `* mask` either.
+        has_key = mask.any(-1, keepdim=True).expand(*soft.shape[:-1], 1).to(soft.dtype)
+        hard = torch.zeros_like(soft).scatter_(-1, noisy.argmax(-1, keepdim=True), has_key)
+        return StraightThrough.apply(hard, soft)
 
     def soft_view(self, logits, mask):
         return masked_softmax(logits, mask)  # the pre-argmax distribution

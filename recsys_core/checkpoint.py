@@ -114,6 +114,9 @@ def load_model(path: str, data: Prepared | None = None, device="cpu"):
         check_dataset(meta, data, path)
     cfg = ModelConfig.from_dict(meta["model_config"])
     model = build_model(cfg, meta["dataset"]["items"])
+    if cfg.arch == "self" and "recency.weight" not in state:
+        # Saved before `self` had its recency bias: a zero bias computes exactly what that model did.
+        state = {**state, "recency.weight": torch.zeros_like(model.recency.weight)}
     try:
         model.load_state_dict(state)
     except RuntimeError as e:

@@ -42,7 +42,7 @@ def cmd_train(args):
     train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                             negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
                             max_seconds=args.max_seconds, patience=args.patience,
-                            weight_average=args.weight_average)
+                            min_improvement=args.min_improvement, weight_average=args.weight_average)
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
     spec = args.dataset if args.dataset in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else os.path.abspath(args.dataset)
     print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
@@ -122,7 +122,11 @@ def register(sub):
     p.add_argument("--batch-size", type=int, default=tc.batch_size)
     p.add_argument("--lr", type=float, default=None,
                    help="Adam learning rate (default: per family; 1e-3 for self above 2,000 items)")
-    p.add_argument("--patience", type=int, default=tc.patience)
+    p.add_argument("--patience", type=int, default=tc.patience,
+                   help="validations without improvement before stopping")
+    p.add_argument("--min-improvement", type=float, default=tc.min_improvement,
+                   help="a validation improves only if it beats the best (smoothed) NDCG@10 by more than this "
+                        "fraction of it (0: any gain)")
     p.add_argument("--weight-average", type=float, default=None,
                    help="keep an exponential moving average of the weights, with this weight on the past per "
                         "step (0: the last weights; default: 0.99, or 0 for self)")

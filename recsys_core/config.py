@@ -75,10 +75,15 @@ class TrainConfig:
     # resolved_averaging (by model family).
     weight_average: float | None = None
     patience: int = 3  # validations without improvement of (smoothed) validation NDCG@10 before stopping
+    # What counts as an improvement for patience: beating the best (smoothed) NDCG@10 by more than this
+    # fraction of it. Without it, a curve that has reached its level keeps setting new highs by a few
+    # ten-thousandths, each restarting the patience: self-soft (seed 2) ran to epoch 21 instead of 14
+    # for +0.0003 validation NDCG@10. The weights kept are still the best validated.
+    min_improvement: float = 0.01
     # Early stopping follows an EMA of validation NDCG@10 with this weight on the past (0: the raw
     # curve). None: 0 when the weights are averaged, else 0.5 (see resolved_averaging).
     smoothing: float | None = None
-    min_eval_steps: int = 50  # validate at the first epoch end after this many steps
+    min_eval_steps: int | None = None  # validate at the first epoch end after this many steps (None: see resolved_min_eval_steps)
     eval_users: int = 1000  # validation on at most this many users (fixed sample) to keep epochs cheap
     seed: int = 42
     device: str = "auto"  # auto: cuda when available, else cpu
@@ -114,6 +119,17 @@ class TrainConfig:
         weight_average = self.weight_average if self.weight_average is not None else 0.0 if arch == "self" else 0.99
         smoothing = self.smoothing if self.smoothing is not None else 0.0 if weight_average else 0.5
         return weight_average, smoothing
+
+    def resolved_min_eval_steps(self, arch: str) -> int:
+        """Steps between validations, unless set. On small data an epoch is short (31 steps on the
+        embedded data), and patience counts validations. A validation of `self` costs about three of
+        its training steps, so it validates every epoch and can stop 3 epochs after its best instead
+        of 6, at the same quality. Target attention's validation costs six to twelve steps (every
+        candidate against every history), and validating it every epoch stopped target-hard early
+        (NDCG@10 0.188 vs 0.203)."""
+        if self.min_eval_steps is not None:
+            return self.min_eval_steps
+        return 25 if arch == "self" else 50
 
     def resolved_lr(self, arch: str, n_items: int = 0) -> float:
         if self.lr is not None:

@@ -15,6 +15,7 @@ import torch
 from .averaging import WeightAverage
 from .config import TrainConfig
 from .device import resolve_device, set_threads
+from .early_stop import EarlyStop
 from .errors import Cancelled, UserError
 from .evaluate import evaluate
 from .preprocess import Prepared, pad_left, split_ends
@@ -121,6 +122,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     weight_average, smoothing = cfg.resolved_averaging(arch)
     if not 0 <= smoothing < 1:
         raise UserError(f"smoothing {smoothing}: must be in [0, 1); 0 follows the raw validation curve.")
+    if not 0 <= cfg.min_improvement < 1:
+        raise UserError(f"min_improvement {cfg.min_improvement}: must be in [0, 1); 0 counts any gain as an improvement.")
     if not 0 <= weight_average < 1:
         raise UserError(f"weight_average {weight_average}: must be in [0, 1); 0 keeps the last weights, unaveraged.")
     torch.manual_seed(cfg.seed)
@@ -143,9 +146,10 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
     result.lr = cfg.resolved_lr(arch, data.n_items)
     opt = make_adam(model, result.lr, cfg.weight_decay)
-    best_state, bad_epochs, t0, step_time, seen, since_eval, total_steps = None, 0, time.perf_counter(), 0.0, 0, 0, 0
-    trend, best_trend = None, float("-inf")
+    best_state, t0, step_time, seen, since_eval, total_steps = None, time.perf_counter(), 0.0, 0, 0, 0
+    stopper = EarlyStop(cfg.patience, smoothing, cfg.min_improvement)  # judges the (smoothed) validation curve
     negatives = cfg.resolved_negatives(arch)
+    min_eval_steps = cfg.resolved_min_eval_steps(arch)
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
     pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
     pool = pool if model.trim_padding else 0
@@ -199,7 +203,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         if result.stopped == "cancelled":
             break
         since_eval += steps
-        if since_eval < cfg.min_eval_steps and epoch < cfg.epochs and result.stopped != "time":
+        if since_eval < min_eval_steps and epoch < cfg.epochs and result.stopped != "time":
             continue  # tiny epochs (few users): evaluate after enough steps, not after every pass
         since_eval = 0
         if average:
@@ -212,17 +216,9 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         if metrics["ndcg@10"] > result.best_ndcg or best_state is None:
             result.best_ndcg, result.best_epoch = metrics["ndcg@10"], epoch
             best_state = {k: v.detach().clone() for k, v in judged.state_dict().items()}
-        # Stop on a smoothed curve where the last weights are validated (`self` by default): their
-        # validation NDCG@10 on ~1,000 users moves by about +-0.01 and one lucky evaluation could end
-        # a run that is still improving. Averaged weights make the raw curve smooth enough.
-        trend = metrics["ndcg@10"] if trend is None else smoothing * trend + (1 - smoothing) * metrics["ndcg@10"]
-        if trend > best_trend:
-            best_trend, bad_epochs = trend, 0
-        else:
-            bad_epochs += 1
-            if bad_epochs >= cfg.patience:
-                result.stopped = "early"
-                break
+        if stopper.update(metrics["ndcg@10"]):
+            result.stopped = "early"
+            break
         if result.stopped == "time":
             break
     if best_state is not None:

@@ -84,6 +84,28 @@ def test_hard_temperature_anneals():
     assert start == pytest.approx(1.0) and float(attn.tau) == pytest.approx(0.1)
 
 
+def test_hard_training_pass_is_the_tempered_gumbel_straight_through_estimator():
+    # The fast path (fused noise, argmax of the noisy logits, StraightThrough) against the textbook
+    # expression, with the same noise: equal weights and equal gradients.
+    from recsys_core.attention import masked_softmax, one_hot_argmax
+    attn = build_attention("hard", dim=D).train()
+    attn.anneal(0.5)
+    logits = torch.randn(2, 1, 3, 6, requires_grad=True)
+    mask = torch.ones(2, 1, 3, 6, dtype=torch.bool)
+    mask[0, 0, :, :2] = False
+    mask[1, 0, 2] = False  # a query with no valid key: an all-zero row
+    noise = -torch.empty(logits.shape).exponential_().log()
+    attn._gumbel.take = lambda like: noise
+    upstream = torch.randn(logits.shape)
+    fast = attn.normalize(logits, mask)
+    (g_fast,) = torch.autograd.grad((fast * upstream).sum(), logits)
+    soft = masked_softmax(logits / attn.tau + noise, mask)
+    textbook = one_hot_argmax(soft, mask) + (soft - soft.detach())
+    (g_ref,) = torch.autograd.grad((textbook * upstream).sum(), logits)
+    assert torch.equal(fast, textbook.detach()) and set(fast.unique().tolist()) == {0.0, 1.0}
+    assert torch.allclose(g_fast, g_ref, atol=1e-6) and g_fast.abs().sum() > 0
+
+
 def test_sparsemax_has_exact_zeros_and_known_values():
     z = torch.tensor([[2.0, 1.0, -1.0]])
     w = sparsemax(z, torch.ones_like(z, dtype=torch.bool))

@@ -115,6 +115,21 @@ def test_checkpoint_roundtrip_gives_identical_scores(data, tmp_path):
     assert len(meta["item_ids"]) == data.n_items
 
 
+def test_self_models_saved_before_the_recency_bias_still_load_and_score_as_before(data, tmp_path):
+    cfg = ModelConfig(arch="self", dim=16, max_len=20)
+    model = build_model(cfg, data.n_items, seed=0).eval()
+    with torch.no_grad():
+        model.recency.weight.zero_()  # what the older model computed: no recency term
+    path = str(tmp_path / "model.pt")
+    save_checkpoint(path, model, make_meta(model, data, cfg))
+    blob = torch.load(path, weights_only=True)
+    del blob["state_dict"]["recency.weight"]  # as an older checkpoint has it
+    torch.save(blob, path)
+    again, _ = load_model(path, data)
+    seq = torch.tensor([[0] * 10 + list(range(1, 11))])
+    assert torch.equal(model.score(seq), again.score(seq))
+
+
 def test_checkpoint_refusals(data, tmp_path):
     cfg = ModelConfig(arch="mean", dim=8)
     model = build_model(cfg, data.n_items)
@@ -221,9 +236,10 @@ def test_sampled_loss_matches_a_per_position_reference_with_padding():
     assert torch.allclose(loss, torch.stack(losses).mean(), atol=1e-5)
 
 
-@pytest.mark.parametrize("field", ["smoothing", "weight_average"])
+@pytest.mark.parametrize("field", ["smoothing", "weight_average", "min_improvement"])
 def test_averaging_weights_outside_their_range_are_refused_with_a_message(data, field):
-    # At 1 the smoothed curve (or the averaged weights) would never move from where they started.
+    # At 1 the smoothed curve (or the averaged weights) would never move from where they started,
+    # and a gain would have to double the best to count as an improvement.
     from recsys_core.errors import UserError
     model = build_model(ModelConfig(arch="mean", dim=8, max_len=5), data.n_items)
     with pytest.raises(UserError, match=field):
@@ -305,3 +321,50 @@ def test_hard_target_attention_starts_on_the_latest_items():
     prior = model.recency.weight[:, 0]  # logit bias by steps back from the query
     assert bool((prior[1:] < prior[:-1]).all())
     assert bool((build_model(ModelConfig(arch="target", max_len=6), 20).recency.weight == 0).all())
+
+
+def test_self_attention_starts_on_the_recent_past_and_learns_how_far_back_to_look():
+    model = build_model(ModelConfig(arch="self", max_len=6, heads=2, dim=8), 20, seed=0).eval()
+    seq = torch.tensor([[0, 3, 4, 5, 6, 7]])
+    first = model.explain(seq, torch.tensor([[1]]))["maps"][0][0, :, -1]  # (H, L): layer 1, last position
+    # Queries start at zero, so only the recency bias ranks the keys: later items weigh more, padding 0.
+    assert bool((first[:, 1:].diff(dim=-1) > 0).all()) and bool((first[:, 0] == 0).all())
+    _, loss = model.train()(seq[:, :-1], seq[:, 1:])
+    loss.backward()
+    assert model.recency.weight.grad.abs().sum() > 0  # a parameter, moved by training like the rest
+
+
+def test_early_stop_needs_a_real_gain_to_reset_its_patience():
+    from recsys_core.early_stop import EarlyStop
+    creeping = [0.10, 0.20, 0.2005, 0.2008, 0.2010]  # at its level after the second validation
+    strict = EarlyStop(patience=3, min_improvement=0.01)
+    assert [strict.update(s) for s in creeping] == [False, False, False, False, True]
+    lenient = EarlyStop(patience=3, min_improvement=0.0)  # every new high restarts the patience
+    assert not any(lenient.update(s) for s in creeping)
+    lucky = [0.10, 0.20, 0.16, 0.17, 0.18]  # one lucky score, then steady progress
+    raw = EarlyStop(patience=3)
+    assert [raw.update(s) for s in lucky][-1]  # the lucky score set a bar that progress has not reached
+    smoothed = EarlyStop(patience=3, smoothing=0.5)
+    assert not any(smoothed.update(s) for s in lucky)
+
+
+def test_self_validates_every_short_epoch_while_target_waits_for_enough_steps(data):
+    # 31 steps an epoch on the embedded data at max_len 50 (a window every 10 items): `self`
+    # validates after each (a validation costs it ~3 steps), `target` after every second one
+    # unless it is the last.
+    validated = {}
+    for arch in ("self", "target"):
+        cfg = ModelConfig(arch=arch, dim=8, max_len=50)
+        res = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(epochs=3, eval_users=50), cfg.max_len)
+        validated[arch] = [h["epoch"] for h in res.history]
+    assert validated == {"self": [1, 2, 3], "target": [2, 3]}
+    assert TrainConfig(min_eval_steps=1).resolved_min_eval_steps("target") == 1  # an explicit value wins
+
+
+def test_self_hard_shows_the_argmax_of_its_own_soft_view(data):
+    model = build_model(ModelConfig(arch="self", attention="hard", dim=8, max_len=8, heads=2), data.n_items, seed=0)
+    expl = model.eval().explain(torch.tensor([[0, 0, 3, 4, 5, 6, 7, 8]]), torch.tensor([[1]]))
+    for w, soft in zip(expl["maps"], expl["soft_maps"]):  # every layer: bias included in both views
+        valid = soft.sum(-1) > 0
+        assert torch.equal(w.argmax(-1)[valid], soft.argmax(-1)[valid])
+        assert set(w.unique().tolist()) <= {0.0, 1.0}

@@ -82,13 +82,16 @@ def formulas():
                     "gradient of a tempered softmax ($\\operatorname{sg}$: stop gradient).")
         st.latex(r"w = \operatorname{onehot}\big(\arg\max_l s_l\big)")
         st.latex(r"g_l = -\log(-\log u_l),\; u_l \sim U(0,1) \qquad "
-                 r"y = \operatorname{onehot}\big(\arg\max_l (s_l + g_l)\big)"
-                 r"\qquad \tilde y = \operatorname{softmax}\big((s + g)/\tau\big)")
+                 r"y = \operatorname{onehot}\big(\arg\max_l (s_l / \tau + g_l)\big)"
+                 r"\qquad \tilde y = \operatorname{softmax}\big(s / \tau + g\big)")
         st.latex(r"w = y + \tilde y - \operatorname{sg}(\tilde y)")
     with heads:
         st.markdown("A **local window** of $W$ items masks the older keys before normalizing (a query at position "
                     "$i$ sees keys $i - W < j \\le i$):")
         st.latex(r"s_j = -\infty \quad \text{for } j \le i - W")
+        st.markdown("Both attention models also add a learned **recency** term to every score, by how many steps "
+                    "back the key is (`self`: one per head); it is part of the weights the heatmaps show.")
+        st.latex(r"s_j \leftarrow s_j + r_{\,i - j}")
         st.markdown("**Multi-head** attention runs $H$ attentions on slices of the dims and concatenates them; each "
                     "head can look at something different. Here $W^O = I$ and the slices are plain splits.")
         st.latex(r"\text{head}_h = \operatorname{Attn}(q W^Q_h,\, K W^K_h,\, V W^V_h) \qquad "

@@ -3,10 +3,17 @@
 Every position predicts the next item; the last position's row of the last layer explains the
 next-item prediction. Any attention variant from the registry runs inside the heads.
 
-One departure from SASRec: the last block has no skip connection around its attention, so the
-prediction is built only from what that attention gathered and its row of weights accounts for
-all of it. On our data this is also better (NDCG@10 0.214 vs 0.157 with the skip; the skip
-lets the last item's own embedding crowd out the rest of the history).
+Two departures from SASRec:
+- The last block has no skip connection around its attention, so the prediction is built only
+  from what that attention gathered and its row of weights accounts for all of it. On our data
+  this is also better (NDCG@10 0.214 vs 0.157 with the skip; the skip lets the last item's own
+  embedding crowd out the rest of the history).
+- Every head adds a learned logit bias by distance back from the query (as in T5's relative
+  positions; one table per head, shared by the layers), starting at -RECENCY_PRIOR per step.
+  Positional embeddings can express recency only through query-key products, which start at zero
+  here, so the model sat at about the `mean` baseline for its first epochs. With the bias,
+  self-soft's test NDCG@10 on the embedded data went from 0.191-0.197 to 0.209-0.224 (seeds 0-2,
+  training otherwise the same). Checkpoints saved without it load with a zero bias: the same model.
 """
 import math
 
@@ -17,6 +24,8 @@ from ..attention import build_attention, window_mask
 from ..config import ModelConfig
 from .base import (PoolDropout, Recommender, bce_loss, dot_scores, full_softmax_loss, sample_negatives,
                    sampled_softmax_loss)
+
+RECENCY_PRIOR = 0.3  # starting logit penalty per step back from the query: begin on the recent past
 
 
 class MultiHead(nn.Module):
@@ -33,11 +42,11 @@ class MultiHead(nn.Module):
             self.qkv.weight[:cfg.dim].zero_()
             self.qkv.bias[:cfg.dim].zero_()
 
-    def forward(self, x, mask, want_soft=False):
+    def forward(self, x, mask, bias, want_soft=False):
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)  # 3 x (B, H, L, dh)
-        out, w = self.attn(q, k, v, mask)  # (B, H, L, dh), (B, H, L, L)
-        soft = self.attn.distribution(q, k, mask) if want_soft else None
+        out, w = self.attn(q, k, v, mask, bias)  # (B, H, L, dh), (B, H, L, L)
+        soft = self.attn.distribution(q, k, mask, bias) if want_soft else None
         return self.proj(out.transpose(1, 2).reshape(B, L, D)), w, soft
 
 
@@ -50,8 +59,8 @@ class Block(nn.Module):
         self.ffn = nn.Sequential(nn.Linear(cfg.dim, cfg.dim), nn.ReLU(), PoolDropout(cfg.dropout), nn.Linear(cfg.dim, cfg.dim))
         self.drop = PoolDropout(cfg.dropout)
 
-    def forward(self, x, mask, want_soft=False, residual=True):
-        a, w, soft = self.attn(self.ln1(x), mask, want_soft)
+    def forward(self, x, mask, bias, want_soft=False, residual=True):
+        a, w, soft = self.attn(self.ln1(x), mask, bias, want_soft)
         x = x + self.drop(a) if residual else self.drop(a)
         x = x + self.drop(self.ffn(self.ln2(x)))
         return x, w, soft
@@ -71,6 +80,7 @@ class SelfAttentionRecommender(Recommender):
         self.item = nn.Embedding(n_items + 1, cfg.dim, padding_idx=0)
         self.bias = nn.Embedding(n_items + 1, 1)  # item popularity, which a dot product alone learns slowly
         self.pos = nn.Embedding(cfg.max_len, cfg.dim)
+        self.recency = nn.Embedding(cfg.max_len, cfg.heads)  # per head: logit bias by distance back from the query
         self.drop = PoolDropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.ln = nn.LayerNorm(cfg.dim)
@@ -78,6 +88,7 @@ class SelfAttentionRecommender(Recommender):
         nn.init.zeros_(self.bias.weight)
         with torch.no_grad():
             self.item.weight[0].zero_()
+            self.recency.weight.copy_(-RECENCY_PRIOR * torch.arange(cfg.max_len, dtype=torch.float32)[:, None])
 
     def encode(self, seq, want_maps=False):
         """(B, L) -> hidden (B, L, D), plus per-layer weights and soft views when asked."""
@@ -88,11 +99,13 @@ class SelfAttentionRecommender(Recommender):
         x = self.drop(x) * valid[..., None]
         causal = window_mask(L, self.cfg.window, pos) if self.cfg.window else pos[None, :] <= pos[:, None]  # (L, L)
         mask = causal[None, None] & valid[:, None, None, :]  # (B, 1, L, L)
+        back = (pos[:, None] - pos[None, :]).clamp(min=0)  # (L, L) steps from query i back to key j (future: masked)
+        bias = self.recency(back).permute(2, 0, 1)[None]  # (1, H, L, L)
         maps, softs = [], []
         for i, blk in enumerate(self.blocks):
             # The last block reads out only what its attention gathered (no skip from the position's
             # own input), so the last row of weights accounts for the whole prediction.
-            x, w, soft = blk(x, mask, want_maps, residual=i < len(self.blocks) - 1)
+            x, w, soft = blk(x, mask, bias, want_maps, residual=i < len(self.blocks) - 1)
             x = x * valid[..., None]
             if want_maps:
                 maps.append(w)
