@@ -31,6 +31,6 @@ class WeightAverage:
 
     @torch.no_grad()
     def sync_buffers(self):
-        """Buffers are state, not weights (e.g. hard attention's temperature): copied, not averaged."""
+        """Buffers are state, not weights (e.g. batch statistics): copied, not averaged."""
         for avg, live in self._buffers:
             avg.copy_(live)

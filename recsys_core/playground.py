@@ -85,7 +85,7 @@ def attend(query, keys, values, *, variant: str = "soft", temperature: float = 1
         if gumbel:
             g = torch.Generator().manual_seed(seed)
             u = torch.rand(raw.shape, generator=g, dtype=raw.dtype).clamp(1e-9, 1 - 1e-9)
-            noisy = (raw - torch.log(-torch.log(u))) / temperature  # softmax((s + g) / tau), Jang et al.
+            noisy = logits - torch.log(-torch.log(u))  # softmax(s / tau + g), as attention.Hard trains
         soft = masked_softmax(noisy, m)
         weights = one_hot_argmax(noisy, m)
     elif variant == "sparsemax":

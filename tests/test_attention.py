@@ -84,16 +84,18 @@ def test_hard_temperature_anneals():
     assert start == pytest.approx(1.0) and float(attn.tau) == pytest.approx(0.1)
 
 
-def test_hard_training_pass_is_the_tempered_gumbel_straight_through_estimator():
+@pytest.mark.parametrize("shape, mask_shape", [((2, 1, 3, 6), (2, 1, 3, 6)),  # one mask per row
+                                              ((2, 2, 3, 6), (2, 2, 1, 6))])  # target's: shared by candidates
+def test_hard_training_pass_is_the_tempered_gumbel_straight_through_estimator(shape, mask_shape):
     # The fast path (fused noise, argmax of the noisy logits, StraightThrough) against the textbook
     # expression, with the same noise: equal weights and equal gradients.
     from recsys_core.attention import masked_softmax, one_hot_argmax
     attn = build_attention("hard", dim=D).train()
     attn.anneal(0.5)
-    logits = torch.randn(2, 1, 3, 6, requires_grad=True)
-    mask = torch.ones(2, 1, 3, 6, dtype=torch.bool)
+    logits = torch.randn(shape, requires_grad=True)
+    mask = torch.ones(mask_shape, dtype=torch.bool)
     mask[0, 0, :, :2] = False
-    mask[1, 0, 2] = False  # a query with no valid key: an all-zero row
+    mask[1, 0, -1] = False  # a query (or all of a history's candidates) with no valid key: all-zero rows
     noise = -torch.empty(logits.shape).exponential_().log()
     attn._gumbel.take = lambda like: noise
     upstream = torch.randn(logits.shape)

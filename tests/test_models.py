@@ -368,3 +368,13 @@ def test_self_hard_shows_the_argmax_of_its_own_soft_view(data):
         valid = soft.sum(-1) > 0
         assert torch.equal(w.argmax(-1)[valid], soft.argmax(-1)[valid])
         assert set(w.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_training_stops_once_gains_fall_below_the_required_margin(data):
+    # patience 1, validating every epoch: with a 90% margin no second validation can count as a gain.
+    cfg = ModelConfig(arch="mean", dim=16, max_len=20)
+    tc = dict(epochs=4, patience=1, min_eval_steps=1, eval_users=300)
+    strict = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(min_improvement=0.9, **tc), cfg.max_len)
+    assert strict.stopped == "early" and [h["epoch"] for h in strict.history] == [1, 2]
+    lenient = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(min_improvement=0.0, **tc), cfg.max_len)
+    assert len(lenient.history) > 2  # the same run while its validation still rises

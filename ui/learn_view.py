@@ -51,8 +51,9 @@ def commentary(variant: str, temperature: float, r, names: list[str]) -> str:
         "sparsemax": focus + f"Sparsemax gives exactly zero to {zeros} visible item{'s' if zeros != 1 else ''}: "
                              "between soft (nothing is zero) and hard (all but one are zero). ◇ marks the softmax "
                              "of the same scores.",
-        "hard": f"Hard attention keeps only **{names[top]}**. T does not change this forward pass; in training it "
-                "sets how sharp the softmax is whose gradient flows back (straight-through; the ◇ markers).",
+        "hard": f"Hard attention keeps only **{names[top]}**. Without noise T does not change that pick; with "
+                "Gumbel noise a lower T makes the noisy pick follow the scores more often. In training T also sets "
+                "how sharp the softmax is whose gradient flows back (straight-through; the ◇ markers).",
     }[variant]
     if r.weights.shape[0] > 1:
         picks = {names[int(row.argmax())] for row in r.weights}
