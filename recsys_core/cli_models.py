@@ -111,8 +111,9 @@ def register(sub):
     p.add_argument("--encoder", choices=ENCODERS, default="none", help="target only: recurrent encoder first")
     p.add_argument("--loss", choices=LOSSES, default="auto")
     p.add_argument("--negatives", type=int, default=None,
-                   help="sampled negatives for --loss sampled (default: 100 shared by the batch for target, "
-                        "256 per sequence for self and mean)")
+                   help="sampled negatives for --loss sampled (default: 100 for target, shared by the batch "
+                        "while they cover a tenth of the catalogue, else per target; 256 per sequence for "
+                        "self and mean)")
     p.add_argument("--layers", type=int, default=mc.layers)
     p.add_argument("--heads", type=int, default=mc.heads)
     p.add_argument("--dim", type=int, default=mc.dim)

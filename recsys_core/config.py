@@ -65,10 +65,12 @@ class TrainConfig:
     lr: float | None = None  # Adam; None: see resolved_lr (by model and catalogue size)
     loss: str = "auto"  # full softmax on small catalogues, sampled softmax on large ones, or SASRec's bce
     full_max_items: int = 2000  # auto: full softmax up to this many items, sampled above
-    # sampled: negatives per training step. None: 100 shared by the batch for target attention, whose
-    # cost grows with candidates x history (hard attention needs ~100: NDCG@10 0.195 vs 0.186 at 64);
-    # 256 per sequence (shared by its positions) for self and per example for mean, where they cost
-    # one small matrix product, so a large catalogue gets B x 256 items pushed down every step.
+    # sampled: negatives per training target. None: 100 for target attention, whose cost grows with
+    # candidates x history (hard attention needs ~100: NDCG@10 0.195 vs 0.186 at 64), shared by the
+    # batch while they cover a tenth of the catalogue and drawn per target above that (see
+    # models/target.py); 256 per sequence (shared by its positions) for self and per example for mean,
+    # where they cost one small matrix product, so a large catalogue gets B x 256 items pushed down
+    # every step.
     negatives: int | None = None
     # Validate, early-stop on and keep an exponential moving average of the weights with this weight
     # on the past per step (see averaging.py); 0: the last iterate, as plain Adam. None: see
@@ -136,8 +138,9 @@ class TrainConfig:
             return self.lr
         if arch == "self" and n_items > self.full_max_items:  # where `auto` switches to the sampled loss
             # SASRec's 1e-3 on large catalogues: at 1e-2 self-soft diverged on ml-latest-small (9,724
-            # items). Not for the others: at 1e-3 target-soft did worse there (NDCG@10 0.013 against
-            # 0.024) and mean trained 4.7x as long.
+            # items). Not for the others: at 1e-3 mean trained 4.7x as long, and target-soft gained
+            # nothing (0.013 against 0.024, measured while it still shared its negatives across the
+            # batch; with a set per target it reaches 0.050 at 1e-2).
             return 1e-3
         # Tuned on the embedded data: `self` with length-bucketed batches was steadier at the smaller
         # step. Hard attention used 5e-3 for its noisy straight-through gradients until the averaged
