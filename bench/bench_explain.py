@@ -15,11 +15,13 @@ import time
 import numpy as np
 from common import SHARED, dataset_available, median, table, write_json
 
-from recsys_core.config import ModelConfig, TrainConfig
-from recsys_core.datasets import load_dataset
-from recsys_core.explain import Loaded, explain_user
-from recsys_core.preprocess import prepare
-from recsys_core.training_run import train_and_save
+from recsys_core.models.config import ModelConfig
+from recsys_core.training.config import TrainConfig
+from recsys_core.data.registry import load_dataset
+from recsys_core.store.opened import Loaded
+from recsys_core.explain.user import explain_user
+from recsys_core.data.preprocess import prepare
+from recsys_core.training.run import train_and_save
 
 MODELS = {"target-soft": dict(arch="target"), "target-hard": dict(arch="target", attention="hard"),
           "self-soft": dict(arch="self"), "target-additive": dict(arch="target", attention="additive")}
@@ -41,7 +43,7 @@ def main() -> int:
         cfg = ModelConfig(max_len=50, **kw)
         with tempfile.TemporaryDirectory() as out:
             res = train_and_save(data, cfg, TrainConfig(epochs=1, max_seconds=args.train_seconds), out, args.dataset)
-            from recsys_core.checkpoint import load_model
+            from recsys_core.store.checkpoint import load_model
             model, meta = load_model(res["path"], data)
         loaded = Loaded(model, meta, data)
         for with_influence in (True, False):

@@ -13,13 +13,14 @@ import sys
 import torch
 from common import median, table, write_json
 
-from recsys_core.config import ModelConfig, TrainConfig
-from recsys_core.datasets import cache_dir
-from recsys_core.evaluate import evaluate
+from recsys_core.models.config import ModelConfig
+from recsys_core.training.config import TrainConfig
+from recsys_core.data.registry import cache_dir
+from recsys_core.training.evaluate import evaluate
 from recsys_core.models import build_model
-from recsys_core.preprocess import pad_left, prepare
-from recsys_core.sample import SampleConfig, generate, read_sample, write_sample
-from recsys_core.train import make_adam, train, training_ends
+from recsys_core.data.preprocess import pad_left, prepare
+from recsys_core.data.sample import SampleConfig, generate, read_sample, write_sample
+from recsys_core.training.loop import make_adam, train, training_ends
 
 SHAPE = ModelConfig(arch="self", attention="soft", dim=50, layers=2, heads=1, max_len=50)
 

@@ -11,12 +11,13 @@ import time
 
 from common import SHARED, dataset_available, median, table, write_json
 
-from recsys_core.config import ModelConfig, TrainConfig
-from recsys_core.datasets import load_dataset
-from recsys_core.evaluate import evaluate
+from recsys_core.models.config import ModelConfig
+from recsys_core.training.config import TrainConfig
+from recsys_core.data.registry import load_dataset
+from recsys_core.training.evaluate import evaluate
 from recsys_core.models import build_model
-from recsys_core.preprocess import prepare
-from recsys_core.train import train
+from recsys_core.data.preprocess import prepare
+from recsys_core.training.loop import train
 
 MODELS = ["popular", "mean", "target-soft", "target-hard", "self-soft", "target-dot", "target-cosine",
           "target-additive", "target-sparsemax", "target-soft-w5", "target-hard-w5", "target-soft-gru",

@@ -2,7 +2,7 @@
 by where each one looks in the same user's history."""
 import streamlit as st
 
-from ui import charts
+from ui import charts, model_pick, user_pick
 from ui import explain_view as ev
 from ui.state import friendly, model_meta
 from ui.urls import share_params, show_url_notice
@@ -10,19 +10,25 @@ from ui.frame import require_frame
 
 require_frame()
 
+
+def _seconds(meta) -> float | None:
+    return meta.training.seconds if meta is not None and meta.training is not None else None
+
+
+
 st.title("Compare")
 st.caption("Do attention models beat the baselines, and do they look at the same history items?")
 show_url_notice()
 
 spec = st.session_state.get("dataset_spec", "sample")
-entries = ev.models_on(spec)
+entries = model_pick.models_on(spec)
 if not entries:
     st.info("No model is trained on this dataset yet. Train a few (and the popular/mean baselines) to compare them.",
             icon=":material/model_training:")
     st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
     st.stop()
 
-labels = {e.path: ev.label(e) for e in entries}
+labels = {e.path: model_pick.label(e) for e in entries}
 FIRST = ["target-soft", "target-hard", "self-soft", "mean", "popular"]  # the story: attention vs baselines
 shipped = sorted((e for e in entries if e.shipped), key=lambda e: FIRST.index(e.name) if e.name in FIRST else len(FIRST))
 default = [e.path for e in shipped][:5] or list(labels)[:6]
@@ -36,14 +42,14 @@ if not picked:
     st.stop()
 
 st.subheader("Test metrics")
-seconds = {e.path: ((model_meta(e.path) or {}).get("training") or {}).get("seconds") for e in picked}
+seconds = {e.path: _seconds(model_meta(e.path)) for e in picked}
 st.dataframe(ev.metrics_frame(picked, seconds), hide_index=True,
              column_config={"Training (s)": st.column_config.NumberColumn(format="%.0f")})
 st.caption("Leave-one-out on each user's last item, @10. **full**: ranked against every item the user has not "
            "seen; **sampled**: against 100 random unseen items (the SASRec protocol, kinder to every model). "
            "popular and mean are baselines: an attention model should beat both.")
 if spec == "sample":
-    rates = {labels[e.path]: friendly(ev.planted_rate, e.path) for e in picked}
+    rates = {labels[e.path]: friendly(user_pick.planted_rate, e.path) for e in picked}
     found = [{"Model": name, "Cases": r["cases"], "Soft attention's top item is the trigger": r["soft_top_is_trigger"],
               "Hard pick is the trigger": r["hard_pick_is_trigger"], "Chance": r["chance"]}
              for name, r in rates.items() if r]
@@ -59,8 +65,8 @@ st.plotly_chart(charts.metric_bars(names, {p: [e.metrics.get(p, {}).get("ndcg@10
                                            for p in ("full", "sampled")}), key="compare_ndcg")
 
 st.subheader("Where each model looks, for the same user")
-attention_models = [e for e in picked if (model_meta(e.path) or {}).get("arch") in ("target", "self")]
-user_id = ev.choose_user((attention_models or picked)[0].path, "compare")
+attention_models = [e for e in picked if model_meta(e.path) is not None and model_meta(e.path).family.attention_has_focus]
+user_id = user_pick.choose_user((attention_models or picked)[0].path, "compare")
 k = st.slider("Recommendations per model", 1, 10, 5, key="_compare_k")
 if user_id:
     share_params(user_id)
@@ -73,11 +79,11 @@ if user_id:
             fig = ev.heatmap(res, "soft", f"{labels[e.path]}", show_scale=i % 2 == 1 or i == len(picked) - 1)
             if fig is None:
                 st.markdown(f"**{labels[e.path]}**")
-                st.info(f"No attention: this model explains {res['explained_by']}.")
+                st.info(f"No attention: this model explains {res.explained_by}.")
             else:
                 st.plotly_chart(fig, key=f"compare_heat_{i}")
                 with st.expander("Table"):
-                    recs = res["recommendations"]
-                    st.dataframe(ev.weights_frame(ev.rec_labels(recs), [r["soft"] for r in recs], res))
+                    recs = res.recommendations
+                    st.dataframe(ev.weights_frame(ev.rec_labels(recs), [r.soft for r in recs], res))
     st.caption("Soft attention of each model's own top recommendations over the same history (oldest left), all on "
                "one colour scale from 0 to 1. The mean baseline spreads weight evenly; popular ignores the history.")

@@ -3,7 +3,7 @@ next to the formulas. The maths is recsys_core.playground, built on the models' 
 import pandas as pd
 import streamlit as st
 
-from recsys_core.playground import VARIANTS, attend, example
+from recsys_core.models.playground import VARIANTS, attend, example
 from ui import charts
 from ui import learn_view as view
 from ui.frame import require_frame

@@ -21,7 +21,7 @@ JSON_MODELS = ("target-soft", "self-soft")
 
 
 def main():
-    from recsys_core.explain import open_model
+    from recsys_core.store.opened import open_model
     shipped = REPO / "sample_data" / "models"
     record = {"scores": {}, "recommend": {}, "files": {}}
     data = None

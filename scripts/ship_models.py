@@ -15,11 +15,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from recsys_core.config import ModelConfig, TrainConfig  # noqa: E402
-from recsys_core.library import SHIPPED_DIR  # noqa: E402
-from recsys_core.loaders import load_sample  # noqa: E402
-from recsys_core.preprocess import prepare  # noqa: E402
-from recsys_core.training_run import train_and_save  # noqa: E402
+from recsys_core.models.config import ModelConfig# noqa: E402
+from recsys_core.training.config import TrainConfig
+from recsys_core.store.library import SHIPPED_DIR# noqa: E402
+from recsys_core.data.loaders import load_sample# noqa: E402
+from recsys_core.data.preprocess import prepare# noqa: E402
+from recsys_core.training.run import train_and_save# noqa: E402
 
 SHIPPED = [
     ModelConfig(arch="popular"),

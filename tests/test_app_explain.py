@@ -13,12 +13,12 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from recsys_core.checkpoint import make_meta, save_checkpoint
-from recsys_core.config import ModelConfig
-from recsys_core.datasets import load_dataset
+from recsys_core.store.checkpoint import make_meta, save_checkpoint
+from recsys_core.models.config import ModelConfig
+from recsys_core.data.registry import load_dataset
 from recsys_core.models import build_model
-from recsys_core.preprocess import prepare
-from recsys_core.train import item_counts
+from recsys_core.data.preprocess import prepare
+from recsys_core.training.loop import item_counts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FAKE_METRICS = {p: {"ndcg@10": v, "hr@10": 2 * v, "mrr@10": v / 2} for p, v in (("full", 0.05), ("sampled", 0.2))}
@@ -37,7 +37,7 @@ def make_library(root: Path) -> dict[str, str]:
         model = build_model(cfg, data.n_items)
         model.fit_statistics(item_counts(data))
         meta = make_meta(model, data, cfg, metrics=FAKE_METRICS, dataset_spec="sample")
-        meta["created"] = f"2026-01-01T00:00:0{i}Z"
+        meta.created = f"2026-01-01T00:00:0{i}Z"
         paths[name] = str(root / f"test-{name}" / "model.pt")
         save_checkpoint(paths[name], model.eval(), meta)
     return paths

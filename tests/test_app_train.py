@@ -6,10 +6,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from recsys_core import jobs, library, training_run
-from recsys_core.config import ModelConfig, TrainConfig
-from recsys_core.datasets import load_dataset
-from recsys_core.preprocess import prepare
+from ui import jobs
+from recsys_core.store import library
+from recsys_core.training import run as training_run
+from recsys_core.models.config import ModelConfig
+from recsys_core.training.config import TrainConfig
+from recsys_core.data.registry import load_dataset
+from recsys_core.data.preprocess import prepare
 from test_jobs_library import make_checkpoint
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -138,7 +141,7 @@ def test_library_models_load_and_delete_after_a_confirmation(tmp_path, sample):
 
 
 def test_loading_a_model_selects_its_dataset_and_says_when_that_is_missing(tmp_path, sample):
-    from recsys_core.checkpoint import make_meta, save_checkpoint
+    from recsys_core.store.checkpoint import make_meta, save_checkpoint
     from recsys_core.models import build_model
     cfg = ModelConfig(arch="popular")
     model = build_model(cfg, sample.n_items)

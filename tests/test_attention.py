@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from recsys_core.attention import ATTENTION, build_attention, sparsemax, window_mask
-from recsys_core.config import ModelConfig
+from recsys_core.models.attention import ATTENTION, build_attention, sparsemax, window_mask
+from recsys_core.models.config import ModelConfig
 from recsys_core.models import build_model
 
 B, H, Lq, L, D = 3, 2, 4, 7, 8
@@ -89,7 +89,7 @@ def test_hard_temperature_anneals():
 def test_hard_training_pass_is_the_tempered_gumbel_straight_through_estimator(shape, mask_shape):
     # The fast path (fused noise, argmax of the noisy logits, StraightThrough) against the textbook
     # expression, with the same noise: equal weights and equal gradients.
-    from recsys_core.attention import masked_softmax, one_hot_argmax
+    from recsys_core.models.attention import masked_softmax, one_hot_argmax
     attn = build_attention("hard", dim=D).train()
     attn.anneal(0.5)
     logits = torch.randn(shape, requires_grad=True)

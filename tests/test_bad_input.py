@@ -5,8 +5,8 @@ import sys
 import pytest
 
 from recsys_core.errors import DataError
-from recsys_core.loaders import load_path
-from recsys_core.preprocess import prepare
+from recsys_core.data.loaders import load_path
+from recsys_core.data.preprocess import prepare
 from tests.conftest import REPO
 
 

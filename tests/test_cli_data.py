@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from recsys_core.cli import build_parser, main
+from recsys_core.cli.main import build_parser, main
 
 
 def subcommands() -> list[str]:

@@ -1,15 +1,19 @@
 """The "see why" sentences: what a product manager reads must not contradict itself."""
-from ui.explain_view import honesty_words
+from recsys_core.explain.explanation import Explanation, HistoryItem, Honesty, Recommendation
+from ui.why_view import honesty_words
 
-HISTORY = [{"title": "Tablet N400"}, {"title": "Desk Lamp D190"}, {"title": "Camp Chair N380"}]
+HISTORY = [HistoryItem(str(i), title, "", i, 3 - i) for i, title in
+           enumerate(["Tablet N400", "Desk Lamp D190", "Camp Chair N380"])]
 
 
 def words(agree: bool, spearman: float) -> list[str]:
-    rec = {"soft": [0.94, 0.03, 0.03], "influence": [3.8, -0.1, 0.2],
-           "honesty": {"top_attention": 0, "top_influence": 0 if agree else 2, "agree": agree, "max_drop": 3.8,
-                       "spearman": spearman, "drop_when_top_attention_removed": 3.8,
-                       "attention_top_influence_rank": 0}}
-    return [text for _, text in honesty_words(rec, {"history": HISTORY, "explained_by": ""})]
+    rec = Recommendation("9", "Stylus", "", 1.0, 0, "recommendation", soft=[0.94, 0.03, 0.03], hard=[1.0, 0.0, 0.0],
+                         influence=[3.8, -0.1, 0.2],
+                         honesty=Honesty(top_attention=0, top_influence=0 if agree else 2, agree=agree, max_drop=3.8,
+                                         spearman=spearman, drop_when_top_attention_removed=3.8,
+                                         attention_top_influence_rank=0))
+    res = Explanation("target-soft", "sample", "1", 3, HISTORY, 50, "target", "soft", [rec], explained_by="")
+    return [text for _, text in honesty_words(rec, res)]
 
 
 def test_agreement_on_the_top_item_qualifies_a_low_rank_correlation():

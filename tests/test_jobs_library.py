@@ -6,14 +6,17 @@ import threading
 
 import pytest
 
-from recsys_core import jobs, library, training_run
-from recsys_core.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
-from recsys_core.config import ModelConfig, TrainConfig
-from recsys_core.datasets import load_dataset
+from ui import jobs
+from recsys_core.store import library
+from recsys_core.training import run as training_run
+from recsys_core.store.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
+from recsys_core.models.config import ModelConfig
+from recsys_core.training.config import TrainConfig
+from recsys_core.data.registry import load_dataset
 from recsys_core.errors import Cancelled, CheckpointError, UserError
 from recsys_core.models import build_model
-from recsys_core.preprocess import prepare
-from recsys_core.train import Progress
+from recsys_core.data.preprocess import prepare
+from recsys_core.training.loop import Progress
 
 
 @pytest.fixture(scope="module")

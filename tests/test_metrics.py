@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from recsys_core.metrics import metrics_at_k, metrics_from_ranks
+from recsys_core.training.metrics import metrics_at_k, metrics_from_ranks
 
 
 def test_hand_computed_ranked_list():

@@ -3,13 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from recsys_core.checkpoint import load_model, make_meta, read_checkpoint, save_checkpoint
-from recsys_core.config import ModelConfig, TrainConfig
+from recsys_core.store.checkpoint import load_model, make_meta, read_checkpoint, save_checkpoint
+from recsys_core.models.config import ModelConfig
+from recsys_core.training.config import TrainConfig
 from recsys_core.errors import CheckpointError
-from recsys_core.loaders import load_sample
+from recsys_core.data.loaders import load_sample
 from recsys_core.models import build_model
-from recsys_core.preprocess import prepare
-from recsys_core.train import length_batches, train
+from recsys_core.data.preprocess import prepare
+from recsys_core.training.loop import length_batches, train
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +112,8 @@ def test_checkpoint_roundtrip_gives_identical_scores(data, tmp_path):
     again, meta = load_model(path, data)
     seq = torch.tensor([[0] * 10 + list(range(1, 11))])
     assert torch.equal(model.eval().score(seq), again.score(seq))
-    assert meta["model_name"] == "target-hard" and meta["dataset"]["fingerprint"] == data.fingerprint
-    assert len(meta["item_ids"]) == data.n_items
+    assert meta.model_name == "target-hard" and meta.dataset.fingerprint == data.fingerprint
+    assert len(meta.item_ids) == data.n_items
 
 
 def test_self_models_saved_before_the_recency_bias_still_load_and_score_as_before(data, tmp_path):
@@ -285,7 +286,7 @@ def test_averaging_weights_outside_their_range_are_refused_with_a_message(data, 
 
 
 def test_weight_average_ramps_up_to_its_decay_and_leaves_the_trained_model_alone():
-    from recsys_core.averaging import WeightAverage
+    from recsys_core.training.averaging import WeightAverage
     live = torch.nn.Linear(1, 1, bias=False)
     torch.nn.init.zeros_(live.weight)
     avg = WeightAverage(live, decay=0.5)
@@ -305,7 +306,7 @@ def test_weight_average_ramps_up_to_its_decay_and_leaves_the_trained_model_alone
 
 def test_training_keeps_the_averaged_weights_it_validated(data):
     # The kept model is the one early stopping judged: re-validating it gives the best recorded score.
-    from recsys_core.evaluate import evaluate
+    from recsys_core.training.evaluate import evaluate
     cfg = ModelConfig(arch="target", dim=16, max_len=10)
     model = build_model(cfg, data.n_items, seed=3)
     tc = TrainConfig(epochs=3, min_eval_steps=1, eval_users=10 ** 6, weight_average=0.9, seed=3)
@@ -336,7 +337,7 @@ def test_turning_weight_averaging_off_brings_back_the_smoothed_stopping_rule():
 
 
 def test_shared_candidate_logits_equal_the_broadcast_matmul():
-    from recsys_core.attention import pairwise_dot
+    from recsys_core.models.attention import pairwise_dot
     torch.manual_seed(0)
     k = torch.randn(5, 1, 7, 4)
     for q in (torch.randn(1, 1, 3, 4), torch.randn(5, 2, 3, 4), torch.randn(1, 1, 7, 4)):
@@ -345,7 +346,7 @@ def test_shared_candidate_logits_equal_the_broadcast_matmul():
 
 
 def test_random_pool_hands_out_fresh_slices_shaped_like_the_request():
-    from recsys_core.random_pool import RandomPool
+    from recsys_core.models.random_pool import RandomPool
     pool = RandomPool(lambda n, device: torch.rand(n, device=device), size=1000)
     like = torch.empty(3, 4, dtype=torch.float64)
     a, b = pool.take(like), pool.take(like)
@@ -373,7 +374,7 @@ def test_self_attention_starts_on_the_recent_past_and_learns_how_far_back_to_loo
 
 
 def test_early_stop_needs_a_real_gain_to_reset_its_patience():
-    from recsys_core.early_stop import EarlyStop
+    from recsys_core.training.early_stop import EarlyStop
     creeping = [0.10, 0.20, 0.2005, 0.2008, 0.2010]  # at its level after the second validation
     strict = EarlyStop(patience=3, min_improvement=0.01)
     assert [strict.update(s) for s in creeping] == [False, False, False, False, True]

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from recsys_core.playground import VARIANTS, attend, example
+from recsys_core.models.playground import VARIANTS, attend, example
 
 Q = [1.0, 0.5, 0.0, 0.0]
 K = [[0.6, 0.0, 0.2, 0.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0], [0.2, 0.0, 0.5, 0.5]]

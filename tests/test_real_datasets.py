@@ -1,8 +1,8 @@
 """Loading the real MovieLens files: exact counts and correctly decoded titles."""
-from recsys_core.datasets import list_datasets, load_dataset
-from recsys_core.loaders import load_path
-from recsys_core.preprocess import prepare
-from recsys_core.stats import compute_stats
+from recsys_core.data.registry import list_datasets, load_dataset
+from recsys_core.data.loaders import load_path
+from recsys_core.data.preprocess import prepare
+from recsys_core.data.stats import compute_stats
 
 
 def test_ml100k_counts_and_titles(ml100k):

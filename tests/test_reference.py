@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from recsys_core.library import SHIPPED_DIR
+from recsys_core.store.library import SHIPPED_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((REPO / "tests" / "data" / "reference.json").read_text())
@@ -25,7 +25,7 @@ def _same_file(name: str):
 
 @pytest.mark.parametrize("name", sorted(REFERENCE["scores"]))
 def test_shipped_model_scores_as_recorded(name):
-    from recsys_core.explain import open_model
+    from recsys_core.store.opened import open_model
     _same_file(name)
     loaded = open_model(str(Path(SHIPPED_DIR) / name / "model.pt"))
     index = loaded.data.user_index()

@@ -1,9 +1,9 @@
 """The embedded dataset: reproducible from code, the story it promises, and planted causes in the files."""
 import pandas as pd
 
-from recsys_core.loaders import load_sample
-from recsys_core.sample import SAMPLE_DIR, SampleConfig, generate, read_sample
-from recsys_core.stats import compute_stats
+from recsys_core.data.loaders import load_sample
+from recsys_core.data.sample import SAMPLE_DIR, SampleConfig, generate, read_sample
+from recsys_core.data.stats import compute_stats
 
 
 def test_generator_reproduces_committed_files():

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from recsys_core.checkpoint import load_model
-from recsys_core.library import SHIPPED_DIR, list_models
-from recsys_core.loaders import load_sample
-from recsys_core.preprocess import prepare
+from recsys_core.store.checkpoint import load_model
+from recsys_core.store.library import SHIPPED_DIR, list_models
+from recsys_core.data.loaders import load_sample
+from recsys_core.data.preprocess import prepare
 
 REQUIRED = {"popular", "mean", "target-soft", "target-hard", "self-soft"}
 
@@ -24,15 +24,16 @@ def test_required_models_are_shipped_and_small():
 def test_shipped_model_loads_on_the_committed_data(folder):
     data = prepare(load_sample())
     model, meta = load_model(str(Path(SHIPPED_DIR) / folder / "model.pt"), data)  # refuses another fingerprint
-    assert meta["model_name"] == folder
-    assert meta["dataset"]["spec"] == "sample"
+    assert meta.model_name == folder
+    assert meta.dataset.spec == "sample"
     scores = model.score(torch.tensor([[0] * 45 + [1, 2, 3, 4, 5]]))
     assert torch.isfinite(scores[0, 1:]).all()
 
 
 def test_shipped_target_attention_finds_the_planted_triggers():
     """The product's promise on the embedded data: attention points at the known cause."""
-    from recsys_core.explain import open_model, planted_accuracy, planted_map
+    from recsys_core.store.opened import open_model
+    from recsys_core.explain.planted import planted_accuracy, planted_map
     data = prepare(load_sample())
     planted = planted_map(data, load_sample().items)
     acc = planted_accuracy(open_model(str(Path(SHIPPED_DIR) / "target-soft" / "model.pt"), data=data), planted)

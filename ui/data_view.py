@@ -7,13 +7,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from recsys_core import download as downloader
-from recsys_core.dataset import Dataset
-from recsys_core.datasets import data_dir as resolved_data_dir
-from recsys_core.datasets import list_datasets
+from recsys_core.data import download as downloader
+from recsys_core.data.dataset import Dataset
+from recsys_core.data.registry import data_dir as resolved_data_dir
+from recsys_core.data.registry import list_datasets
 from recsys_core.errors import DataError, UserError
-from recsys_core.loaders import ROLES, guess_columns, read_table_columns
-from recsys_core.stats import Stats, compute_stats
+from recsys_core.data.loaders import ROLES, guess_columns, read_table_columns
+from recsys_core.data.stats import Stats, compute_stats
 from ui.state import data_dir, dataset_for, friendly, select_dataset, session_dir
 
 UPLOAD_TYPES = ("csv", "tsv", "parquet", "pq")

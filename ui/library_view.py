@@ -6,8 +6,8 @@ import time
 
 import streamlit as st
 
-from recsys_core import library
-from recsys_core.datasets import resolve_path
+from recsys_core.store import library
+from recsys_core.data.registry import resolve_path
 from recsys_core.errors import UserError
 from ui.data_view import save_upload
 from ui.state import data_dir, friendly, model_meta, select_model, session_dir
@@ -50,8 +50,8 @@ def dataset_problem(spec: str) -> str | None:
 
 
 def _selected_note(meta: dict):
-    st.toast(f"Selected {meta['model_name']}.", icon=":material/check_circle:")
-    if hint := dataset_problem(meta["dataset"].get("spec") or "sample"):
+    st.toast(f"Selected {meta.model_name}.", icon=":material/check_circle:")
+    if hint := dataset_problem(meta.dataset.spec):
         st.session_state["_lib_hint"] = hint
 
 
@@ -62,8 +62,9 @@ def selected():
         st.info("No model selected yet: train one, or load one below.", icon=":material/info:")
         return
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
-    c1.markdown(f"**Selected model:** `{meta['model_name']}` on **{meta['dataset']['name']}** · "
-                f"NDCG@10 {meta.get('metrics', {}).get('full', {}).get('ndcg@10', float('nan')):.3f} · "
+    ndcg = meta.metric("full", "ndcg@10")
+    c1.markdown(f"**Selected model:** `{meta.model_name}` on **{meta.dataset.name}** · "
+                f"NDCG@10 {float('nan') if ndcg is None else ndcg:.3f} · "
                 f"{_source(path)}")
     c2.page_link("pages/explain.py", label="Explain it", icon=":material/search:")
     if hint := st.session_state.pop("_lib_hint", None):

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from recsys_core.datasets import load_dataset
-from recsys_core.errors import UserError
+from recsys_core.data.registry import load_dataset
+from recsys_core.errors import SettingError, UserError
 
 if TYPE_CHECKING:
-    from recsys_core.explain import Loaded
-    from recsys_core.preprocess import Prepared
+    from recsys_core.store.opened import Loaded
+    from recsys_core.data.preprocess import Prepared
+    from recsys_core.store.meta import CheckpointMeta
 
 DEFAULTS = {
     "dataset_spec": "sample",  # "sample", "ml-100k", ..., or a path (uploads are saved per session)
@@ -55,7 +56,7 @@ def _load_raw(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime
 
 @st.cache_resource(show_spinner="Preparing sequences…", max_entries=8)
 def _prepare(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime: float, min_rating, k_core) -> Prepared:
-    from recsys_core.preprocess import PrepConfig, prepare
+    from recsys_core.data.preprocess import PrepConfig, prepare
     ds = _load_raw(spec, data_dir_, columns_key, mtime)
     return prepare(ds, PrepConfig(min_rating=min_rating, k_core=k_core))
 
@@ -80,15 +81,15 @@ def prepared(spec: str | None = None, min_rating=None, k_core: int = 0) -> Prepa
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=32)
 def _open(path: str, mtime: float, spec: str | None, data_dir_: str | None) -> Loaded:
-    from recsys_core.checkpoint import read_checkpoint
-    from recsys_core.explain import open_model
+    from recsys_core.store.checkpoint import check_dataset, model_from, read_checkpoint
+    from recsys_core.store.opened import Loaded
     # The dataset comes through the caches above, not open_model's own loading: the soft and hard models
     # on the Explain page (and the Train page) then share one read and preparation of it.
-    meta, _ = read_checkpoint(path)
-    spec = spec or meta["dataset"]["spec"]
-    prep = meta.get("prep_config") or {}
-    data = _prepare(spec, data_dir_, None, _mtime(_path_of(spec)), prep.get("min_rating"), prep.get("k_core", 0))
-    return open_model(path, data=data)
+    meta, state = read_checkpoint(path)  # read once: the model is built from these
+    spec = spec or meta.dataset.spec
+    data = _prepare(spec, data_dir_, None, _mtime(_path_of(spec)), meta.prep_config.min_rating, meta.prep_config.k_core)
+    check_dataset(meta, data, path)
+    return Loaded(model_from(meta, state, path), meta, data, path)
 
 
 def loaded_model(path: str | None = None) -> Loaded | None:
@@ -99,10 +100,14 @@ def loaded_model(path: str | None = None) -> Loaded | None:
     return _open(path, _mtime(path), None, data_dir())
 
 
-def friendly(fn, *args, **kwargs):
-    """Run fn; show a UserError as an error box with its one-line fix instead of a traceback."""
+def friendly(fn, *args, names: dict[str, str] | None = None, **kwargs):
+    """Run fn; show a UserError as an error box with its one-line fix instead of a traceback.
+    names: what the page calls each setting, for a SettingError (which names the config field)."""
     try:
         return fn(*args, **kwargs)
+    except SettingError as e:
+        st.error(e.phrased(names or {}), icon=":material/warning:")
+        return None
     except UserError as e:
         st.error(str(e), icon=":material/warning:")
         return None
@@ -127,15 +132,15 @@ def session_dir() -> str:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _meta(path: str, mtime: float) -> dict | None:
-    from recsys_core.checkpoint import read_checkpoint
+def _meta(path: str, mtime: float) -> CheckpointMeta | None:
+    from recsys_core.store.checkpoint import read_checkpoint
     try:
         return read_checkpoint(path)[0]
     except UserError:
         return None
 
 
-def model_meta(path: str | None) -> dict | None:
+def model_meta(path: str | None) -> CheckpointMeta | None:
     """A checkpoint's metadata (None when missing or unreadable); cached per file version."""
     return _meta(path, _mtime(path)) if path and os.path.exists(path) else None
 
@@ -149,17 +154,17 @@ def select_dataset(spec: str, columns: dict | None = None):
         st.session_state["user_id"] = None
     for key in ("model_path", "hard_model_path"):
         meta = model_meta(st.session_state.get(key))
-        if st.session_state.get(key) and (meta is None or meta["dataset"].get("spec") != spec):
+        if st.session_state.get(key) and (meta is None or meta.dataset.spec != spec):
             st.session_state[key] = None
 
 
-def select_model(path: str) -> dict:
+def select_model(path: str) -> CheckpointMeta:
     """Make the checkpoint at `path` the session's model and its dataset the session's dataset.
 
     Raises UserError for an unreadable checkpoint. Returns its metadata."""
-    from recsys_core.checkpoint import read_checkpoint
+    from recsys_core.store.checkpoint import read_checkpoint
     meta, _ = read_checkpoint(path)
-    spec = meta["dataset"].get("spec") or "sample"
+    spec = meta.dataset.spec
     if spec != st.session_state.get("dataset_spec"):
         uploads = st.session_state.get("uploads") or {}
         select_dataset(spec, uploads.get(spec, {}).get("columns"))

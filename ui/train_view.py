@@ -1,6 +1,6 @@
 """The Train page's parts: the settings form, the live view of a running job, and its results.
 
-The job runs in a worker thread (recsys_core.jobs) and is kept in the session, so it survives page
+The job runs in a worker thread (ui.jobs) and is kept in the session, so it survives page
 changes; the live view is a fragment that re-renders itself every second while the job is alive.
 """
 import os
@@ -9,23 +9,21 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from recsys_core.attention import ATTENTION
-from recsys_core.checkpoint import FILENAME
-from recsys_core.config import ARCHS, ENCODERS, LOSSES, ModelConfig, TrainConfig
-from recsys_core.device import available_devices, describe, resolve_device
-from recsys_core.jobs import TrainingJob
-from recsys_core.library import save_to_library
+from recsys_core.models.attention import ATTENTION
+from recsys_core.store.checkpoint import FILENAME
+from recsys_core.models import FAMILIES
+from recsys_core.models.config import ENCODERS, ModelConfig
+from recsys_core.training.config import LOSSES, TrainConfig
+from recsys_core.training.device import available_devices, describe, resolve_device
+from ui.jobs import TrainingJob
+from recsys_core.store.library import save_to_library
 from ui.state import friendly, prepared, select_model
 
-ARCH_LABELS = {"target": "target (DIN)", "self": "self (SASRec)", "popular": "popular (baseline)",
-               "mean": "mean (baseline)"}
-ARCH_ABOUT = {
-    "target": "Each candidate item attends over the history, as in DIN: the weights say which past items made "
-              "it score.",
-    "self": "A causal transformer over the history, as in SASRec; the last position's attention explains the list.",
-    "popular": "Recommends the most popular items to everyone: nothing to train, no attention. A floor to beat.",
-    "mean": "Scores candidates against the average of the history: trains, but weighs every past item the same.",
-}
+# What the form calls each setting, for the core's messages (SettingError names the config field).
+FIELD_LABELS = {"arch": "Architecture", "attention": "Attention", "window": "Window", "encoder": "Encoder",
+                "loss": "Loss", "dim": "Embedding size", "max_len": "History length", "layers": "Layers",
+                "heads": "Heads", "epochs": "Epochs", "max_seconds": "Time limit (s)", "batch_size": "Batch size",
+                "lr": "Learning rate", "seed": "Seed", "device": "Device"}
 LOSS_LABELS = {"auto": "auto", "full": "full softmax", "sampled": "sampled softmax", "bce": "BCE (SASRec)"}
 STOPPED = {
     "epochs": "ran every epoch",
@@ -62,26 +60,27 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
     """Draw the settings for a dataset of n_items; returns the configs they describe."""
     restore_form()
     ss = st.session_state
-    arch = st.selectbox("Architecture", ARCHS, format_func=ARCH_LABELS.get, key="train_arch")
-    st.caption(ARCH_ABOUT[arch])
-    attends = arch in ("target", "self")
+    arch = st.selectbox("Architecture", list(FAMILIES), format_func=lambda a: FAMILIES[a].label, key="train_arch")
+    family = FAMILIES[arch]
+    st.caption(family.about)
+    attends = "attention" in family.settings
     c1, c2 = st.columns(2)
     c1.selectbox("Attention", list(ATTENTION), key="train_attention", disabled=not attends,
                  help="How history items are weighted: soft (scaled dot product), hard (one item), sparsemax, …")
     c2.number_input("Window", 0, 500, key="train_window", disabled=not attends,
                     help="Attend only to the most recent W items; 0 = the whole history.")
-    c1.selectbox("Encoder", ENCODERS, key="train_encoder", disabled=arch != "target",
+    c1.selectbox("Encoder", ENCODERS, key="train_encoder", disabled="encoder" not in family.settings,
                  help="Target attention only: a GRU/LSTM over the history before attention (as in NARM).")
     c2.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get, key="train_loss",
-                 help=f"auto picks by architecture and catalogue size: {_T.resolved_loss(n_items, arch)} here. "
+                 help=f"auto picks by architecture and catalogue size: {_T.resolved_loss(n_items, family)} here. "
                       "BCE uses one negative per position, as the SASRec paper does.")
     with st.expander("Model size"):
         c1, c2 = st.columns(2)
         c1.number_input("Embedding size", 2, 1024, step=8, key="train_dim")
         c2.number_input("History length", 2, 1000, step=10, key="train_max_len",
                         help="Longer histories keep their most recent items.")
-        c1.number_input("Layers", 1, 12, key="train_layers", disabled=arch != "self", help="Self-attention only.")
-        c2.number_input("Heads", 1, 16, key="train_heads", disabled=arch != "self",
+        c1.number_input("Layers", 1, 12, key="train_layers", disabled="layers" not in family.settings, help="Self-attention only.")
+        c2.number_input("Heads", 1, 16, key="train_heads", disabled="heads" not in family.settings,
                         help="Self-attention only; the embedding size must divide by it.")
     with st.expander("Training"):
         c1, c2 = st.columns(2)
@@ -91,7 +90,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
         c1.number_input("Batch size", 1, 4096, step=32, key="train_batch")
         c2.number_input("Learning rate", 1e-5, 1.0, step=1e-4, format="%.4f", key="train_lr",
                         placeholder="auto",
-                        help=f"Adam. Empty (auto): {_T.resolved_lr(arch, n_items):g}, tuned for this model.")
+                        help=f"Adam. Empty (auto): {_T.resolved_lr(family, n_items):g}, tuned for this model.")
         c1.number_input("Seed", 0, 2**31 - 1, key="train_seed")
         c2.selectbox("Device", available_devices(), key="train_device")
     device = friendly(resolve_device, ss["train_device"])
@@ -99,7 +98,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
         st.caption(f"Trains on **{describe(device)}**.")
     remember_form()
     model_cfg = ModelConfig(arch=arch, attention=ss["train_attention"], window=ss["train_window"] or None,
-                            encoder=ss["train_encoder"] if arch == "target" else "none", dim=ss["train_dim"],
+                            encoder=ss["train_encoder"] if "encoder" in family.settings else "none", dim=ss["train_dim"],
                             layers=ss["train_layers"], heads=ss["train_heads"], max_len=ss["train_max_len"])
     train_cfg = TrainConfig(epochs=ss["train_epochs"], batch_size=ss["train_batch"], lr=ss["train_lr"],
                             loss=ss["train_loss"], seed=ss["train_seed"], device=ss["train_device"],
@@ -109,13 +108,14 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
 
 def _checked(model_cfg: ModelConfig, train_cfg: TrainConfig):
     model_cfg.validate()
+    train_cfg.validate()
     resolve_device(train_cfg.device)
     return prepared()
 
 
 def start(model_cfg: ModelConfig, train_cfg: TrainConfig):
     """Start a job for the session's dataset; the previous job is discarded unless its model is in use."""
-    data = friendly(_checked, model_cfg, train_cfg)
+    data = friendly(_checked, model_cfg, train_cfg, names=FIELD_LABELS)
     if data is None:
         return
     old = st.session_state.get("job")

@@ -1,18 +1,31 @@
-"""Model families behind one interface (see base.Recommender), built by name from one registry."""
+"""Models: attention variants (attention.py, one registry), what a model is (config.py), and the
+model families behind one interface (base.Recommender), each one class that declares what the rest
+of the code needs to know about it, built by name from the registry below.
+
+Adding a family: one Recommender subclass with its declarations, and one line in FAMILIES.
+"""
 import torch
 
-from ..config import ModelConfig
+from ..errors import SettingError
 from .base import Recommender
 from .baselines import MeanRecommender, PopularRecommender
+from .config import ModelConfig
 from .selfattn import SelfAttentionRecommender
 from .target import TargetAttentionRecommender
 
-FAMILIES = {
-    "target": TargetAttentionRecommender,
-    "self": SelfAttentionRecommender,
-    "popular": PopularRecommender,
-    "mean": MeanRecommender,
-}
+FAMILIES: dict[str, type[Recommender]] = {cls.family: cls for cls in (
+    TargetAttentionRecommender,
+    SelfAttentionRecommender,
+    PopularRecommender,
+    MeanRecommender,
+)}
+
+
+def family_of(name: str) -> type[Recommender]:
+    """The family class registered under `name` (ModelConfig.arch), or a SettingError."""
+    if name not in FAMILIES:
+        raise SettingError("arch", repr(name), "is not a model family", f"use one of {', '.join(FAMILIES)}")
+    return FAMILIES[name]
 
 
 def build_model(cfg: ModelConfig, n_items: int, seed: int | None = None) -> Recommender:
@@ -21,4 +34,4 @@ def build_model(cfg: ModelConfig, n_items: int, seed: int | None = None) -> Reco
     cfg.validate()
     if seed is not None:
         torch.manual_seed(seed)
-    return FAMILIES[cfg.arch](cfg, n_items)
+    return family_of(cfg.arch)(cfg, n_items)

@@ -1,4 +1,5 @@
 """What every recommender shares: the interface the training loop, evaluation and explanations use,
+what a model family declares about itself (FamilyDefaults and the class attributes of Recommender),
 and the three losses.
 
     scores, loss = model(seq, targets, loss="full"|"sampled"|"bce", negatives=S)
@@ -7,14 +8,42 @@ and the three losses.
 
 seq (B, L) is left-padded with 0; targets (B, L) holds the next item after each position (0: none).
 """
+from dataclasses import dataclass
+from typing import ClassVar
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..random_pool import RandomPool
+from .random_pool import RandomPool
+
+# ModelConfig fields a family may use; `settings` below names the subset that applies to it.
+ALL_SETTINGS = frozenset({"attention", "window", "encoder", "dim", "layers", "heads", "max_len", "dropout"})
+
+
+@dataclass(frozen=True)
+class FamilyDefaults:
+    """How a family trains when TrainConfig leaves a setting to it (see TrainConfig.resolved_*)."""
+    loss: str = "auto"  # "auto": full softmax up to TrainConfig.full_max_items, sampled above; else always this loss
+    lr: float = 1e-2  # Adam's learning rate
+    lr_large: float | None = None  # instead of lr above TrainConfig.full_max_items items (None: lr)
+    negatives: int = 256  # sampled negatives for the sampled loss
+    weight_average: float = 0.99  # EMA weight on the past per step (0: keep the last weights)
+    min_eval_steps: int = 50  # training steps between validations
 
 
 class Recommender(nn.Module):
+    """One model family. Everything the rest of the code needs to know about a family is declared
+    here, as class attributes, so that nothing outside models/ compares family names."""
+    family: ClassVar[str] = ""  # the registry name (ModelConfig.arch), e.g. "target"
+    label: ClassVar[str] = ""  # for menus, e.g. "target (DIN)"
+    about: ClassVar[str] = ""  # one sentence for a person choosing a family
+    settings: ClassVar[frozenset] = ALL_SETTINGS  # the ModelConfig fields that apply to this family
+    # Whether the weights behind a score single out items, so that a top item, an argmax and a hard
+    # pick mean something (False for uniform weights, and for no weights at all).
+    attention_has_focus: ClassVar[bool] = True
+    explained_by: ClassVar[str] = ""  # what explains one of its recommendations, in words
+    defaults: ClassVar[FamilyDefaults] = FamilyDefaults()
     # "sequence": the loss uses every position (SASRec); "prefix": only the last position, so the
     # data sampler cuts each training sequence at random points instead (DIN-style examples).
     sampling = "sequence"
@@ -25,6 +54,26 @@ class Recommender(nn.Module):
     trim_padding = True  # scores do not depend on leading padding, so training may drop it
     trainable = True
     has_attention = True
+
+    @classmethod
+    def model_name(cls, cfg) -> str:
+        """The full name of a configured model, e.g. target-hard-w5-gru (checkpoints, shipped folders, the app)."""
+        if "attention" not in cls.settings:
+            return cls.family
+        parts = [cls.family, cfg.attention] + ([f"w{cfg.window}"] if cfg.window else [])
+        if "encoder" in cls.settings and cfg.encoder != "none":
+            parts.append(cfg.encoder)
+        return "-".join(parts)
+
+    @classmethod
+    def check(cls, cfg) -> list[tuple[str, str]]:
+        """(field, problem) pairs for settings this family cannot take (ModelConfig.validate checks the rest)."""
+        return []
+
+    @classmethod
+    def upgrade_state(cls, state: dict, model: "Recommender") -> dict:
+        """A state dict saved by an older version of this family, made loadable (identity by default)."""
+        return state
 
     def fit_statistics(self, item_counts: torch.Tensor):
         """Called once before training with interaction counts per item index (N+1,)."""

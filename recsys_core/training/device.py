@@ -3,16 +3,16 @@ import os
 
 import torch
 
-from .errors import UserError
+from ..errors import SettingError
 
 
 def resolve_device(name: str = "auto") -> torch.device:
     if name in (None, "", "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"--device {name}: no CUDA GPU is available here. Fix: use --device cpu or auto.")
+        raise SettingError("device", name, "no CUDA GPU is available here", "use cpu or auto for {device}")
     if name != "cpu" and not name.startswith("cuda") and name != "mps":
-        raise UserError(f"--device {name!r}: unknown. Fix: use auto, cpu or cuda.")
+        raise SettingError("device", repr(name), "is not a device", "use auto, cpu or cuda for {device}")
     return torch.device(name)
 
 

@@ -16,9 +16,9 @@ from .averaging import WeightAverage
 from .config import TrainConfig
 from .device import resolve_device, set_threads
 from .early_stop import EarlyStop
-from .errors import Cancelled, UserError
+from ..errors import Cancelled, UserError
 from .evaluate import evaluate
-from .preprocess import Prepared, pad_left, split_ends
+from ..data.preprocess import Prepared, pad_left, split_ends
 
 
 @dataclass
@@ -118,21 +118,16 @@ def anneal(model, progress: float):
 
 def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
-    arch = getattr(getattr(model, "cfg", None), "arch", "self")
-    weight_average, smoothing = cfg.resolved_averaging(arch)
-    if not 0 <= smoothing < 1:
-        raise UserError(f"smoothing {smoothing}: must be in [0, 1); 0 follows the raw validation curve.")
-    if not 0 <= cfg.min_improvement < 1:
-        raise UserError(f"min_improvement {cfg.min_improvement}: must be in [0, 1); 0 counts any gain as an improvement.")
-    if not 0 <= weight_average < 1:
-        raise UserError(f"weight_average {weight_average}: must be in [0, 1); 0 keeps the last weights, unaveraged.")
+    cfg.validate()
+    family = type(model)  # its FamilyDefaults fill in the settings the config leaves open
+    weight_average, smoothing = cfg.resolved_averaging(family)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     set_threads(cfg.threads)
     device = resolve_device(cfg.device)
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
-    loss_kind = cfg.resolved_loss(data.n_items, arch)
+    loss_kind = cfg.resolved_loss(data.n_items, family)
     result = TrainResult(loss=loss_kind, device=str(device))
     if not model.trainable:
         result.stopped = "not-trainable"
@@ -144,12 +139,12 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         raise UserError("No user has two training interactions, so there is nothing to learn from. "
                         "Fix: use a dataset whose users have at least 4 interactions each.")
     val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
-    result.lr = cfg.resolved_lr(arch, data.n_items)
+    result.lr = cfg.resolved_lr(family, data.n_items)
     opt = make_adam(model, result.lr, cfg.weight_decay)
     best_state, t0, step_time, seen, since_eval, total_steps = None, time.perf_counter(), 0.0, 0, 0, 0
     stopper = EarlyStop(cfg.patience, smoothing, cfg.min_improvement)  # judges the (smoothed) validation curve
-    negatives = cfg.resolved_negatives(arch)
-    min_eval_steps = cfg.resolved_min_eval_steps(arch)
+    negatives = cfg.resolved_negatives(family)
+    min_eval_steps = cfg.resolved_min_eval_steps(family)
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
     pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
     pool = pool if model.trim_padding else 0

@@ -23,7 +23,8 @@ import pandas as pd
 from .dataset import Dataset, make_items
 
 USER_GROWTH = 0.37  # users grow slower than the catalogue, as in the public benchmarks (~24K items, ~31K users)
-SAMPLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample_data")
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLE_DIR = os.path.join(REPO_DIR, "sample_data")
 
 
 @dataclass

@@ -13,13 +13,11 @@ import time
 
 import torch
 
-from .config import ModelConfig
-from .errors import CheckpointError
-from .models import build_model
-from .preprocess import Prepared
-
-FORMAT = "attention-lens-checkpoint"
-VERSION = 1
+from ..data.preprocess import PrepConfig, Prepared
+from ..errors import CheckpointError
+from ..models import build_model
+from ..models.config import ModelConfig
+from .meta import FORMAT, VERSION, CheckpointMeta, DatasetInfo, TrainingInfo
 FILENAME = "model.pt"
 
 
@@ -43,30 +41,27 @@ def atomic_write_json(path: str, obj):
 
 
 def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, metrics=None, result=None,
-              dataset_spec: str = "sample") -> dict:
-    return {
-        "format": FORMAT, "version": VERSION,
-        "arch": model_cfg.arch, "attention": model_cfg.attention if model_cfg.arch in ("target", "self") else None,
-        "model_name": model_cfg.name, "model_config": model_cfg.to_dict(),
-        "train_config": train_cfg.to_dict() if train_cfg else None,
-        "prep_config": {"min_rating": data.config.min_rating, "k_core": data.config.k_core},
-        "dataset": {"spec": dataset_spec, "name": data.name, "fingerprint": data.fingerprint,
-                    "users": data.n_users, "items": data.n_items},
-        "item_ids": [str(i) for i in data.item_ids[1:]],
-        "user_ids": [str(u) for u in data.user_ids],
-        "metrics": metrics or {},
-        "training": None if result is None else {
-            "seconds": round(result.train_seconds, 3), "best_epoch": result.best_epoch,
-            "stopped": result.stopped, "loss": result.loss, "lr": result.lr, "device": result.device,
-            "sequences_per_second": round(result.sequences_per_second, 1), "history": result.history},
-        "versions": {"torch": torch.__version__, "python": platform.python_version(), "attention_lens": "0.1"},
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+              dataset_spec: str = "sample") -> CheckpointMeta:
+    return CheckpointMeta(
+        arch=model_cfg.arch, attention=model_cfg.attention if "attention" in model_cfg.family.settings else None,
+        model_name=model_cfg.name, model_config=model_cfg,
+        train_config=train_cfg.to_dict() if train_cfg else None,
+        prep_config=PrepConfig(min_rating=data.config.min_rating, k_core=data.config.k_core),
+        dataset=DatasetInfo(spec=dataset_spec, name=data.name, fingerprint=data.fingerprint,
+                            users=data.n_users, items=data.n_items),
+        item_ids=[str(i) for i in data.item_ids[1:]], user_ids=[str(u) for u in data.user_ids],
+        metrics=metrics or {},
+        training=None if result is None else TrainingInfo(
+            seconds=round(result.train_seconds, 3), best_epoch=result.best_epoch, stopped=result.stopped,
+            loss=result.loss, lr=result.lr, device=result.device,
+            sequences_per_second=round(result.sequences_per_second, 1), history=result.history),
+        versions={"torch": torch.__version__, "python": platform.python_version(), "attention_lens": "0.1"},
+        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
-def save_checkpoint(path: str, model, meta: dict):
+def save_checkpoint(path: str, model, meta: CheckpointMeta):
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    atomic_write_bytes(path, lambda f: torch.save({"meta": json.dumps(meta), "state_dict": state}, f))
+    atomic_write_bytes(path, lambda f: torch.save({"meta": json.dumps(meta.to_dict()), "state_dict": state}, f))
 
 
 def resolve_checkpoint_path(path: str) -> str:
@@ -78,8 +73,8 @@ def resolve_checkpoint_path(path: str) -> str:
     return path
 
 
-def read_checkpoint(path: str) -> tuple[dict, dict]:
-    """(meta, state_dict) or a one-line CheckpointError."""
+def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
+    """(meta, state_dict) or a one-line CheckpointError. The only place a checkpoint file is read."""
     path = resolve_checkpoint_path(path)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
@@ -95,16 +90,31 @@ def read_checkpoint(path: str) -> tuple[dict, dict]:
         raise CheckpointError(f"{path}: checkpoint metadata is unreadable. Fix: retrain the model.") from None
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an Attention Lens checkpoint. Fix: load a file made by `train`.")
-    if meta.get("version", 0) > VERSION:
+    if not isinstance(meta.get("version", 0), int) or meta.get("version", 0) > VERSION:
         raise CheckpointError(f"{path}: made by a newer Attention Lens (format {meta['version']}). Fix: upgrade.")
-    return meta, blob["state_dict"]
+    try:
+        return CheckpointMeta.from_dict(meta), blob["state_dict"]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise CheckpointError(f"{path}: checkpoint metadata is incomplete. Fix: retrain the model.") from None
 
 
-def check_dataset(meta: dict, data: Prepared, path: str = "model"):
-    got, want = data.fingerprint, meta["dataset"]["fingerprint"]
+def check_dataset(meta: CheckpointMeta, data: Prepared, path: str = "model"):
+    got, want = data.fingerprint, meta.dataset.fingerprint
     if got != want:
-        raise CheckpointError(f"{path}: trained on dataset '{meta['dataset']['name']}' ({want}), not on "
+        raise CheckpointError(f"{path}: trained on dataset '{meta.dataset.name}' ({want}), not on "
                               f"'{data.name}' ({got}). Fix: pick that dataset, or train a model on this one.")
+
+
+def model_from(meta: CheckpointMeta, state: dict, path: str = "model"):
+    """The model a checkpoint describes, with its weights, in eval mode on the CPU."""
+    model = build_model(meta.model_config, meta.dataset.items)
+    state = type(model).upgrade_state(state, model)  # an older version of the family's weights, made loadable
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: weights do not fit the model it describes ({str(e).splitlines()[0]}). "
+                              "Fix: retrain; the model code may have changed since.") from None
+    return model.eval()
 
 
 def load_model(path: str, data: Prepared | None = None, device="cpu"):
@@ -112,14 +122,4 @@ def load_model(path: str, data: Prepared | None = None, device="cpu"):
     meta, state = read_checkpoint(path)
     if data is not None:
         check_dataset(meta, data, path)
-    cfg = ModelConfig.from_dict(meta["model_config"])
-    model = build_model(cfg, meta["dataset"]["items"])
-    if cfg.arch == "self" and "recency.weight" not in state:
-        # Saved before `self` had its recency bias: a zero bias computes exactly what that model did.
-        state = {**state, "recency.weight": torch.zeros_like(model.recency.weight)}
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
-        raise CheckpointError(f"{path}: weights do not fit the model it describes ({str(e).splitlines()[0]}). "
-                              "Fix: retrain; the model code may have changed since.") from None
-    return model.to(device).eval(), meta
+    return model_from(meta, state, path).to(device), meta

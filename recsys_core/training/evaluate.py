@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .metrics import metrics_from_ranks
-from .preprocess import Prepared, pad_left, split_ends
+from ..data.preprocess import Prepared, pad_left, split_ends
 
 PROTOCOLS = ("full", "sampled")
 

@@ -1,12 +1,13 @@
 """Train, evaluate and save in one call: shared by the CLI, the app's worker and the shipped-models script."""
 import os
 
-from .checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
-from .config import ModelConfig, TrainConfig
+from ..store.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
+from ..models.config import ModelConfig
+from .config import TrainConfig
 from .evaluate import evaluate
-from .models import build_model
-from .preprocess import Prepared
-from .train import train
+from ..models import build_model
+from ..data.preprocess import Prepared
+from .loop import train
 
 
 def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfig, out_dir: str,

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 
 from .dataset import Dataset
-from .errors import DataError
+from ..errors import DataError
 from .loaders import BUILTIN, detect_format, load_path, load_sample
 
 

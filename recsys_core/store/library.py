@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .checkpoint import FILENAME, read_checkpoint
-from .errors import UserError
-from .sample import SAMPLE_DIR
+from .meta import CheckpointMeta
+from ..errors import UserError
+from ..data.sample import SAMPLE_DIR
 
 SHIPPED_DIR = os.path.join(SAMPLE_DIR, "models")
 DEFAULT_BUDGET_MB = 500  # a class of thirty with a few models each fits comfortably
@@ -24,7 +25,7 @@ DEFAULT_MAX_MODELS = 100
 
 
 def library_dir(explicit: str | None = None) -> str:
-    from .datasets import cache_dir
+    from ..data.registry import cache_dir
     return explicit or os.environ.get("ATTENTION_LENS_MODELS") or os.path.join(cache_dir(), "models")
 
 
@@ -52,7 +53,7 @@ class Entry:
 
 
 @lru_cache(maxsize=512)
-def _meta(path: str, size: int, mtime_ns: int) -> dict | None:
+def _meta(path: str, size: int, mtime_ns: int) -> CheckpointMeta | None:
     """Checkpoint metadata, cached per file version: read_checkpoint loads the weights too."""
     try:
         meta, _ = read_checkpoint(path)
@@ -76,10 +77,9 @@ def _entry(folder: str, shipped: bool) -> Entry | None:
         saved = st.st_mtime if shipped else os.stat(folder).st_mtime
     except OSError:  # missing, or deleted by another session while we looked
         return None
-    return Entry(id=os.path.basename(folder), path=path, name=meta["model_name"], dataset=meta["dataset"]["name"],
-                 fingerprint=meta["dataset"]["fingerprint"], shipped=shipped, created=meta.get("created", ""),
-                 size_bytes=st.st_size, metrics=meta.get("metrics", {}), label=label,
-                 spec=meta["dataset"].get("spec", ""), saved=saved)
+    return Entry(id=os.path.basename(folder), path=path, name=meta.model_name, dataset=meta.dataset.name,
+                 fingerprint=meta.dataset.fingerprint, shipped=shipped, created=meta.created,
+                 size_bytes=st.st_size, metrics=meta.metrics, label=label, spec=meta.dataset.spec, saved=saved)
 
 
 def _scan(root: str, shipped: bool) -> list[Entry]:

@@ -2,39 +2,20 @@
 import json
 import os
 import sys
-import time
 
-from .errors import UserError
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr; the training loop itself never prints."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream, self.last = stream, 0.0
-
-    def __call__(self, p):
-        now = time.perf_counter()
-        if p.phase == "train" and now - self.last < 0.2 and p.step != p.steps:
-            return
-        self.last = now
-        if p.phase == "train":
-            frac = p.step / p.steps
-            bar = "#" * int(frac * 24)
-            eta = f" eta {p.eta:.0f}s" if p.eta is not None else ""
-            self.stream.write(f"\repoch {p.epoch:>3} [{bar:<24}] {p.step}/{p.steps} loss {p.loss:.4f} {p.elapsed:.0f}s{eta}   ")
-        elif p.phase == "eval":
-            self.stream.write(f"\repoch {p.epoch:>3} validation ndcg@10 {p.metrics['ndcg@10']:.4f} "
-                              f"hr@10 {p.metrics['hr@10']:.4f}{' ' * 30}\n")
-        self.stream.flush()
+from ..errors import UserError
+from .common import add_dataset_args, load_from_args
+from .progress import ProgressBar
 
 
 def cmd_train(args):
-    from .cli import load_from_args
-    from .config import ModelConfig, TrainConfig
-    from .preprocess import PrepConfig, prepare
-    from .training_run import train_and_save
-    if args.arch in ("popular", "mean") and args.attention_given:
+    from ..models.config import ModelConfig
+    from ..training.config import TrainConfig
+    from ..data.preprocess import PrepConfig, prepare
+    from ..training.device import resolve_device
+    from ..training.run import train_and_save
+    from ..models import family_of
+    if "attention" not in family_of(args.arch).settings and args.attention_given:
         print(f"notice: --attention is ignored for --arch {args.arch} (it has no attention).", file=sys.stderr)
     model_cfg = ModelConfig(arch=args.arch, attention=args.attention, window=args.window, encoder=args.encoder,
                             dim=args.dim, layers=args.layers, heads=args.heads, max_len=args.max_len,
@@ -42,7 +23,8 @@ def cmd_train(args):
     train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                             negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
                             max_seconds=args.max_seconds, patience=args.patience,
-                            min_improvement=args.min_improvement, weight_average=args.weight_average)
+                            min_improvement=args.min_improvement, weight_average=args.weight_average).validate()
+    resolve_device(train_cfg.device)  # before the data loads: a missing GPU is known at once
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
     spec = args.dataset if args.dataset in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else os.path.abspath(args.dataset)
     print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
@@ -55,8 +37,8 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from .evaluate import evaluate
-    from .explain import open_model
+    from ..training.evaluate import evaluate
+    from ..store.opened import open_model
     loaded = open_model(args.model, args.dataset, args.data_dir)
     protocols = ("full", "sampled") if args.protocol == "both" else (args.protocol,)
     bar = lambda done, total: sys.stderr.write(f"\revaluating {done}/{total} users") if not args.json else None  # noqa: E731
@@ -75,37 +57,39 @@ def _weights_line(ws, history, n=3):
     if ws is None:
         return "-"
     top = sorted(range(len(ws)), key=lambda i: -ws[i])[:n]
-    return ", ".join(f"{history[i]['title']} {ws[i]:.2f}" for i in top if ws[i] > 0)
+    return ", ".join(f"{history[i].title} {ws[i]:.2f}" for i in top if ws[i] > 0)
 
 
 def cmd_recommend(args):
-    from .explain import explain_user, open_model
+    from ..explain.user import explain_user
+    from ..store.opened import open_model
     loaded = open_model(args.model, args.dataset, args.data_dir)
     res = explain_user(loaded, args.user, k=args.k, influence=not args.no_influence)
     if args.json:
-        print(json.dumps(res, indent=2))
+        print(json.dumps(res.to_json(), indent=2))
         return
-    print(f"{res['model']} on {res['dataset']}, user {res['user_id']} ({res['history_total']} interactions, "
-          f"model sees the last {len(res['history'])})")
+    print(f"{res.model} on {res.dataset}, user {res.user_id} ({res.history_total} interactions, "
+          f"model sees the last {len(res.history)})")
     print("history (oldest first):")
-    for h in res["history"][-15:]:
-        print(f"  {h['steps_back']:>3} back  {h['title']}")
-    print(f"top {len(res['recommendations'])}:")
-    for r in res["recommendations"]:
-        print(f"  {r['score']:8.3f}  {r['title']}")
-        print(f"            soft: {_weights_line(r['soft'], res['history'])}")
-        print(f"            hard: {_weights_line(r['hard'], res['history'], 1)}")
+    for h in res.history[-15:]:
+        print(f"  {h.steps_back:>3} back  {h.title}")
+    print(f"top {len(res.recommendations)}:")
+    for r in res.recommendations:
+        print(f"  {r.score:8.3f}  {r.title}")
+        print(f"            soft: {_weights_line(r.soft, res.history)}")
+        print(f"            hard: {_weights_line(r.hard, res.history, 1)}")
 
 
 def register(sub):
-    from .attention import ATTENTION
-    from .cli import add_dataset_args
-    from .config import ARCHS, ENCODERS, LOSSES, ModelConfig, TrainConfig
+    from ..models.attention import ATTENTION
+    from ..models import FAMILIES
+    from ..models.config import ENCODERS, ModelConfig
+    from ..training.config import LOSSES, TrainConfig
     mc, tc = ModelConfig(), TrainConfig()
 
     p = sub.add_parser("train", help="train a model and save checkpoint + metrics.json")
     add_dataset_args(p)
-    p.add_argument("--arch", choices=ARCHS, default="target")
+    p.add_argument("--arch", choices=list(FAMILIES), default=mc.arch)
     p.add_argument("--attention", choices=list(ATTENTION), default=None, help="attention variant (default soft)")
     p.add_argument("--window", type=int, default=None, help="attend to the most recent W items only")
     p.add_argument("--encoder", choices=ENCODERS, default="none", help="target only: recurrent encoder first")
@@ -160,8 +144,4 @@ def register(sub):
 def _train_entry(args):
     args.attention_given = args.attention is not None
     args.attention = args.attention or "soft"
-    if args.epochs < 1 or args.batch_size < 1 or (args.lr is not None and args.lr <= 0):
-        raise UserError("--epochs and --batch-size must be at least 1 and --lr positive.")
-    if args.negatives is not None and args.negatives < 1:
-        raise UserError(f"--negatives {args.negatives}: must be at least 1. Fix: pass a positive number or leave it out.")
     cmd_train(args)

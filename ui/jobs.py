@@ -12,7 +12,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 
-from .errors import Cancelled, UserError
+from recsys_core.errors import Cancelled, UserError
 
 LOSS_POINTS_PER_EPOCH = 50  # training losses kept per epoch (averaged in between): bounded memory, smooth curve
 
@@ -115,7 +115,7 @@ class TrainingJob:
             return True
 
     def _run(self):
-        from .training_run import train_and_save
+        from recsys_core.training.run import train_and_save
         try:
             if not self._wait_turn():
                 self.state.status, self.state.message = "cancelled", "Cancelled while waiting in the queue."

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from .dataset import Dataset
-from .errors import DataError
+from ..errors import DataError
 
 MIN_USER_LEN = 3  # leave-one-out needs one training item, one validation item and one test item
 

@@ -1,0 +1,45 @@
+"""Command line: everything the app does, callable as `python -m recsys_core COMMAND`.
+
+Every command has --help. User errors print one line to stderr and exit 2; never a traceback.
+"""
+import argparse
+import sys
+
+from ..errors import SettingError, UserError
+from . import data_commands, model_commands
+
+
+def flag(field: str) -> str:
+    """The CLI's name for a config field: max_len -> --max-len."""
+    return "--" + field.replace("_", "-")
+
+
+class _Flags(dict):
+    def get(self, key, default=None):
+        return flag(key)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m recsys_core",
+                                 description="Attention Lens core: datasets, training, evaluation and explanations.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    data_commands.register(sub)
+    model_commands.register(sub)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except SettingError as e:  # the core names the config field; say it as the flag to change
+        print(f"error: {e.phrased(_Flags())}", file=sys.stderr)
+        return 2
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

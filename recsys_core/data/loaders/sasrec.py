@@ -1,0 +1,21 @@
+"""SASRec text files: one whitespace-separated `user item` pair of integers per line, no header,
+already in time order, so the line number stands in for the time (the `Dataset` has no real times).
+"""
+import numpy as np
+
+from ..dataset import Dataset, make_items
+from ...errors import DataError
+from .reading import _numeric_ids, _read_text, _stem
+
+
+def load_sasrec(path: str) -> Dataset:
+    """`user item` per line, already in time order, so the line number stands in for the time."""
+    df = _read_text(path, sep=r"\s+", header=None, engine="c")
+    if df.shape[1] != 2:
+        raise DataError(f"{path}: expected 2 whitespace-separated fields (user item) per line, found {df.shape[1]}. "
+                        "Fix: a SASRec file holds one 'user item' pair per line; save other tables as .csv.")
+    df.columns = ["user_id", "item_id"]
+    _numeric_ids(df, path, ["user_id", "item_id"], "a SASRec file holds integer 'user item' pairs, with no header line.")
+    df = df.astype({"user_id": str, "item_id": str})
+    df["timestamp"] = np.arange(len(df), dtype=np.int64)
+    return Dataset(name=_stem(path), interactions=df, items=make_items([]), source=path, has_times=False)

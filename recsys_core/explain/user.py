@@ -1,0 +1,114 @@
+"""One user's recommendations together with the attention that produced each of them, and checks of
+whether that explanation is honest: `explain_user` returns an Explanation (see explanation.py).
+
+  history          the items the model sees (the most recent max_len), oldest first
+  recommendations  top-K with score, `soft` and `hard` weights aligned with `history`, and
+                   `influence`: how much the score drops when each history item is removed
+  honesty          does the attention's top item match the item whose removal hurts most?
+  planted          (embedded data) the known trigger of a recommended follow-up, and whether
+                   soft/hard attention found it
+For a hard-trained model `soft` is its pre-argmax distribution; for a soft model `hard` is the
+argmax of its weights. For `self`, the last position's row of the last layer, averaged over heads,
+explains every recommendation; all layers and heads are in `attention_maps`.
+"""
+import numpy as np
+import torch
+
+from ..data.lookup import find_item, find_user
+from ..data.preprocess import Prepared, pad_sequence
+from ..store.opened import Loaded
+from .explanation import AttentionMap, Explanation, HistoryItem, PlantedCause, Recommendation
+from .honesty import honesty, influence as removal_test
+
+
+def _history(data: Prepared, u: int, visible: np.ndarray) -> list[HistoryItem]:
+    e = data.offsets[u + 1]
+    flat = np.arange(e - len(visible), e)
+    rows = []
+    for pos, f in enumerate(flat):
+        i = data.items[f]
+        cause = None
+        if data.causes is not None:
+            c = str(data.causes[f])
+            cause = c if c in ("taste", "popular") else f"trigger {c}"
+        rows.append(HistoryItem(item_id=str(data.item_ids[i]), title=str(data.titles[i]),
+                                category=str(data.categories[i]), timestamp=int(data.times[f]),
+                                steps_back=int(len(flat) - pos),
+                                rating=None if data.ratings is None else float(data.ratings[f]), cause=cause))
+    return rows
+
+
+def _rank(scores: torch.Tensor, item: int) -> int | None:
+    """0-based rank among the items the user has not interacted with (None for an item they have)."""
+    s = scores[item]
+    if not torch.isfinite(s):
+        return None
+    return int((scores > s).sum())
+
+
+def _rounded(w: np.ndarray | None, digits: int = 6) -> list[float] | None:
+    return None if w is None else [round(float(x), digits) for x in w]
+
+
+@torch.no_grad()
+def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: dict | None = None,
+                 influence: bool = True) -> Explanation:
+    """Top-k for a user with attention, influence and honesty checks; `extra_items` adds "why not X?" rows."""
+    model, data, L = loaded.model, loaded.data, loaded.max_len
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    u = find_user(data, user_id)
+    full_hist = data.seq(u)
+    visible = full_hist[-L:]
+    seq = pad_sequence(visible.tolist(), L).to(device)  # (1, L)
+    n = len(visible)
+    scores = model.score(seq)[0].float()  # (N+1,)
+    scores[torch.from_numpy(full_hist).to(device)] = float("-inf")  # never recommend what the user has
+    k = max(1, min(k, int(torch.isfinite(scores).sum())))
+    rec_items = torch.topk(scores, k).indices.tolist()
+    extra = [find_item(data, x) for x in extra_items]
+    cand = torch.tensor([rec_items + extra], device=device)  # (1, K)
+    out = Explanation(model=loaded.name, dataset=data.name, user_id=str(data.user_ids[u]),
+                      history_total=int(len(full_hist)), history=_history(data, u, visible), max_len=L,
+                      arch=loaded.meta.arch, attention=loaded.meta.attention, explained_by=model.explained_by,
+                      _has_focus=model.attention_has_focus)
+    all_scores = model.score(seq, cand)[0].float()
+    expl = model.explain(seq, cand) if model.has_attention else {}
+    uniform = not model.attention_has_focus  # uniform weights (mean): soft and hard are both those weights
+
+    def row_weights(key, j):
+        return expl[key][0, j, -n:].float().cpu().numpy() if key in expl else None
+
+    infl = removal_test(model, seq, cand, n) if influence and n > 1 else None
+    for j, i in enumerate(rec_items + extra):
+        w, soft = row_weights("weights", j), row_weights("soft", j)
+        hard = None
+        if w is not None:
+            if loaded.meta.hard_trained or uniform:
+                hard = w
+            else:
+                hard = np.zeros_like(w)
+                hard[int(np.argmax(w))] = 1.0
+        rec = Recommendation(item_id=str(data.item_ids[i]), title=str(data.titles[i]),
+                             category=str(data.categories[i]), score=float(all_scores[j]), rank=_rank(scores, i),
+                             kind="recommendation" if j < k else "why-not", soft=_rounded(soft),
+                             hard=None if hard is None else [float(x) for x in hard],
+                             contribution=_rounded(row_weights("contribution", j)))
+        if infl is not None:
+            rec.influence = _rounded(infl[j])
+            if soft is not None:
+                rec.honesty = honesty(soft, infl[j])
+        if planted and i in planted:
+            trig = planted[i]
+            where = np.flatnonzero(visible == trig)
+            if len(where):
+                p = int(where[-1])
+                rec.planted = PlantedCause(
+                    trigger_item_id=str(data.item_ids[trig]), trigger_title=str(data.titles[trig]), position=p,
+                    steps_back=int(n - p), soft_weight=None if soft is None else float(soft[p]),
+                    hard_hit=None if hard is None or uniform else bool(hard[p] > 0 and hard[p] == hard.max()))
+        (out.why_not if rec.why_not else out.recommendations).append(rec)
+    if "maps" in expl:
+        out.attention_maps = [
+            AttentionMap(layer=li, head=h, weights=np.round(m[0, h, -n:, -n:].float().cpu().numpy(), 5).tolist())
+            for li, m in enumerate(expl["maps"]) for h in range(m.shape[1])]
+    return out

@@ -1,0 +1,2 @@
+"""Storage: checkpoints (weights plus typed metadata, written atomically, loaded without running
+code), the model library shared by a server's sessions, and opening a model with its dataset."""
