@@ -15,12 +15,12 @@ import time
 import numpy as np
 from common import SHARED, dataset_available, median, table, write_json
 
-from recsys_core.models.config import ModelConfig
-from recsys_core.training.config import TrainConfig
-from recsys_core.data.registry import load_dataset
-from recsys_core.store.opened import Loaded
-from recsys_core.explain.user import explain_user
 from recsys_core.data.preprocess import prepare
+from recsys_core.data.registry import load_dataset
+from recsys_core.explain.user import explain_user
+from recsys_core.models.config import ModelConfig
+from recsys_core.store.opened import Loaded
+from recsys_core.training.config import TrainConfig
 from recsys_core.training.run import train_and_save
 
 MODELS = {"target-soft": dict(arch="target"), "target-hard": dict(arch="target", attention="hard"),
@@ -44,7 +44,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as out:
             res = train_and_save(data, cfg, TrainConfig(epochs=1, max_seconds=args.train_seconds), out, args.dataset)
             from recsys_core.store.checkpoint import load_model
-            model, meta = load_model(res["path"], data)
+            model, meta = load_model(res.path, data)
         loaded = Loaded(model, meta, data)
         for with_influence in (True, False):
             explain_user(loaded, users[0], k=20, influence=with_influence)  # warm-up

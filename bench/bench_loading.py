@@ -10,7 +10,8 @@ import time
 
 from common import SHARED, write_json
 
-from recsys_core.data import registry, preprocess# noqa: E402  (common puts the repo on sys.path)
+from recsys_core.data import preprocess  # noqa: E402  (common puts the repo on sys.path)
+from recsys_core.data import registry as datasets
 
 NAMES = ("ml-latest-small", "ml-100k")
 MAX_LEN = 50  # the SASRec default sequence length

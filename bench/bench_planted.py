@@ -8,11 +8,11 @@ import sys
 
 from common import table, write_json
 
-from recsys_core.store.opened import open_model
-from recsys_core.explain.planted import planted_accuracy, planted_map
-from recsys_core.store.library import list_models
 from recsys_core.data.loaders import load_sample
 from recsys_core.data.preprocess import prepare
+from recsys_core.explain.planted import planted_accuracy, planted_map
+from recsys_core.store.library import list_models
+from recsys_core.store.opened import open_model
 
 
 def main() -> int:

@@ -13,13 +13,13 @@ import sys
 import torch
 from common import median, table, write_json
 
+from recsys_core.data.preprocess import pad_left, prepare
+from recsys_core.data.registry import cache_dir
+from recsys_core.data.sample import SampleConfig, generate, read_sample, write_sample
+from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.training.config import TrainConfig
-from recsys_core.data.registry import cache_dir
 from recsys_core.training.evaluate import evaluate
-from recsys_core.models import build_model
-from recsys_core.data.preprocess import pad_left, prepare
-from recsys_core.data.sample import SampleConfig, generate, read_sample, write_sample
 from recsys_core.training.loop import make_adam, train, training_ends
 
 SHAPE = ModelConfig(arch="self", attention="soft", dim=50, layers=2, heads=1, max_len=50)
@@ -42,7 +42,8 @@ def profile(data, loss: str, steps: int = 20) -> list[dict]:
     model = build_model(ModelConfig(**SHAPE.to_dict()), data.n_items).train()
     opt = make_adam(model, 1e-3, 0.0)
     ex = training_ends(data, "sequence", 10)
-    from torch.profiler import ProfilerActivity, profile as tprofile
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as tprofile
 
     def step(i):
         b = ex[i * 128:(i + 1) * 128]

@@ -11,12 +11,12 @@ import time
 
 from common import SHARED, dataset_available, median, table, write_json
 
+from recsys_core.data.preprocess import prepare
+from recsys_core.data.registry import load_dataset
+from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.training.config import TrainConfig
-from recsys_core.data.registry import load_dataset
 from recsys_core.training.evaluate import evaluate
-from recsys_core.models import build_model
-from recsys_core.data.preprocess import prepare
 from recsys_core.training.loop import train
 
 MODELS = ["popular", "mean", "target-soft", "target-hard", "self-soft", "target-dot", "target-cosine",

@@ -4,9 +4,9 @@ import streamlit as st
 
 from ui import charts, model_pick, user_pick
 from ui import explain_view as ev
+from ui.frame import require_frame
 from ui.state import friendly, model_meta
 from ui.urls import share_params, show_url_notice
-from ui.frame import require_frame
 
 require_frame()
 

@@ -6,9 +6,9 @@ button); any CSV/Parquet can be uploaded with a column mapping. Everything below
 import streamlit as st
 
 from ui import data_view as view
+from ui.frame import require_frame
 from ui.state import current_dataset, friendly
 from ui.urls import show_url_notice
-from ui.frame import require_frame
 
 require_frame()
 

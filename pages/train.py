@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui import data_view, library_view, train_view
-from ui.state import current_dataset, friendly
 from ui.frame import require_frame
+from ui.state import current_dataset, friendly
 
 require_frame()
 

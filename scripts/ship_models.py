@@ -15,12 +15,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from recsys_core.models.config import ModelConfig# noqa: E402
+from recsys_core.data.loaders import load_sample  # noqa: E402
+from recsys_core.data.preprocess import prepare  # noqa: E402
+from recsys_core.models.config import ModelConfig  # noqa: E402
+from recsys_core.store.library import SHIPPED_DIR  # noqa: E402
 from recsys_core.training.config import TrainConfig
-from recsys_core.store.library import SHIPPED_DIR# noqa: E402
-from recsys_core.data.loaders import load_sample# noqa: E402
-from recsys_core.data.preprocess import prepare# noqa: E402
-from recsys_core.training.run import train_and_save# noqa: E402
+from recsys_core.training.run import train_and_save  # noqa: E402
 
 SHIPPED = [
     ModelConfig(arch="popular"),
@@ -51,8 +51,8 @@ def main() -> int:
         out = train_and_save(data, cfg, TrainConfig(seed=args.seed), tmp, dataset_spec="sample")
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
-        m = out["metrics"]
-        print(f"{cfg.name:<22} {out['seconds']:6.1f}s  full ndcg@10 {m['full']['ndcg@10']:.4f}  "
+        m = out.metrics
+        print(f"{cfg.name:<22} {out.seconds:6.1f}s  full ndcg@10 {m['full']['ndcg@10']:.4f}  "
               f"sampled ndcg@10 {m['sampled']['ndcg@10']:.4f}", flush=True)
     total = sum(f.stat().st_size for f in Path(SHIPPED_DIR).rglob("*") if f.is_file())
     print(f"total size {total / 1e6:.2f} MB")

@@ -3,7 +3,6 @@ included) with one heatmap per model on the same scale; Learn's weights follow i
 import json
 
 import pytest
-
 from test_app_explain import library, open_page  # noqa: F401 (library is a fixture)
 
 

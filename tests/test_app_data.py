@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from recsys_core.data import download
+from recsys_core.data.loaders import guess_columns, read_table_columns
 from recsys_core.data.registry import load_dataset
 from recsys_core.errors import DataError, UserError
-from recsys_core.data.loaders import guess_columns, read_table_columns
 from ui.data_view import save_upload
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

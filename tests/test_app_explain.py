@@ -13,11 +13,11 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from recsys_core.store.checkpoint import make_meta, save_checkpoint
-from recsys_core.models.config import ModelConfig
+from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.models import build_model
-from recsys_core.data.preprocess import prepare
+from recsys_core.models.config import ModelConfig
+from recsys_core.store.checkpoint import make_meta, save_checkpoint
 from recsys_core.training.loop import item_counts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -5,15 +5,16 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_jobs_library import make_checkpoint
 
-from ui import jobs
+from recsys_core.data.preprocess import prepare
+from recsys_core.data.registry import load_dataset
+from recsys_core.models.config import ModelConfig
 from recsys_core.store import library
 from recsys_core.training import run as training_run
-from recsys_core.models.config import ModelConfig
 from recsys_core.training.config import TrainConfig
-from recsys_core.data.registry import load_dataset
-from recsys_core.data.preprocess import prepare
-from test_jobs_library import make_checkpoint
+from recsys_core.training.run import TrainOutcome
+from ui import jobs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -103,7 +104,7 @@ def test_a_job_waits_its_turn_and_can_be_cancelled_from_the_queue(monkeypatch):
 
     def slow(*args, **kwargs):
         release.wait(30)
-        return {"stopped": "epochs", "metrics": {}, "seconds": 0.0, "best_epoch": 1}
+        return TrainOutcome(path="", stopped="epochs", metrics={}, seconds=0.0, best_epoch=1)
 
     monkeypatch.setattr(training_run, "train_and_save", slow)
     someone_else = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample").start()
@@ -141,8 +142,8 @@ def test_library_models_load_and_delete_after_a_confirmation(tmp_path, sample):
 
 
 def test_loading_a_model_selects_its_dataset_and_says_when_that_is_missing(tmp_path, sample):
-    from recsys_core.store.checkpoint import make_meta, save_checkpoint
     from recsys_core.models import build_model
+    from recsys_core.store.checkpoint import make_meta, save_checkpoint
     cfg = ModelConfig(arch="popular")
     model = build_model(cfg, sample.n_items)
     save_checkpoint(str(tmp_path / "model.pt"), model, make_meta(model, sample, cfg, dataset_spec="ml-1m"))

@@ -4,9 +4,14 @@ import math
 import pytest
 import torch
 
-from recsys_core.models.attention import ATTENTION, build_attention, sparsemax, window_mask
-from recsys_core.models.config import ModelConfig
 from recsys_core.models import build_model
+from recsys_core.models.attention import (
+    ATTENTION,
+    build_attention,
+    sparsemax,
+    window_mask,
+)
+from recsys_core.models.config import ModelConfig
 
 B, H, Lq, L, D = 3, 2, 4, 7, 8
 

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from recsys_core.errors import DataError
 from recsys_core.data.loaders import load_path
 from recsys_core.data.preprocess import prepare
+from recsys_core.errors import DataError
 from tests.conftest import REPO
 
 

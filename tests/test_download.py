@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import pytest
 
 from recsys_core.data.download import download
-from recsys_core.errors import UserError
 from recsys_core.data.loaders import load_path
+from recsys_core.errors import UserError
 
 U_DATA = "1\t10\t5\t100\n1\t20\t3\t200\n2\t10\t4\t150\n"
 U_ITEM = "10|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n20|Heat (1995)|01-Jan-1995||http://x|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1|0|0\n"

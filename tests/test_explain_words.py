@@ -1,5 +1,10 @@
 """The "see why" sentences: what a product manager reads must not contradict itself."""
-from recsys_core.explain.explanation import Explanation, HistoryItem, Honesty, Recommendation
+from recsys_core.explain.explanation import (
+    Explanation,
+    HistoryItem,
+    Honesty,
+    Recommendation,
+)
 from ui.why_view import honesty_words
 
 HISTORY = [HistoryItem(str(i), title, "", i, 3 - i) for i, title in

@@ -2,7 +2,12 @@
 import pandas as pd
 import pytest
 
-from recsys_core.data.loaders import detect_format, guess_columns, load_path, read_table_columns
+from recsys_core.data.loaders import (
+    detect_format,
+    guess_columns,
+    load_path,
+    read_table_columns,
+)
 
 
 def rows(ds):

@@ -6,17 +6,23 @@ import threading
 
 import pytest
 
-from ui import jobs
-from recsys_core.store import library
-from recsys_core.training import run as training_run
-from recsys_core.store.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
-from recsys_core.models.config import ModelConfig
-from recsys_core.training.config import TrainConfig
+from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.errors import Cancelled, CheckpointError, UserError
 from recsys_core.models import build_model
-from recsys_core.data.preprocess import prepare
+from recsys_core.models.config import ModelConfig
+from recsys_core.store import library
+from recsys_core.store.checkpoint import (
+    FILENAME,
+    atomic_write_json,
+    make_meta,
+    save_checkpoint,
+)
+from recsys_core.training import run as training_run
+from recsys_core.training.config import TrainConfig
 from recsys_core.training.loop import Progress
+from recsys_core.training.run import TrainOutcome
+from ui import jobs
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,7 @@ class Gate:
         self.release[name].wait(10)
         if cancel.is_set():
             raise Cancelled()
-        return {"stopped": "epochs", "metrics": {}, "seconds": 0.0, "best_epoch": 1}
+        return TrainOutcome(path="", stopped="epochs", metrics={}, seconds=0.0, best_epoch=1)
 
     def job(self, name: int, tmp_path) -> jobs.TrainingJob:
         self.release[name], self.entered[name] = threading.Event(), threading.Event()
@@ -154,7 +160,7 @@ def test_a_real_job_trains_saves_and_goes_into_the_library(sample, lib):
     job.join(120)
     assert job.state.status == "done", job.state.message
     assert job.state.finished_ok and os.path.exists(os.path.join(job.out_dir, FILENAME))
-    assert {"full", "sampled"} <= set(job.state.result["metrics"])
+    assert {"full", "sampled"} <= set(job.state.result.metrics)
     assert any(p.phase == "eval" for p in job.state.progress)
     entry = library.save_to_library(job.out_dir, job.model_cfg.name, sample.name, label="  first\nrun  ")
     assert entry.label == "first run" and entry.spec == "sample" and entry.name == "mean"

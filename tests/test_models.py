@@ -3,13 +3,18 @@ import numpy as np
 import pytest
 import torch
 
-from recsys_core.store.checkpoint import load_model, make_meta, read_checkpoint, save_checkpoint
-from recsys_core.models.config import ModelConfig
-from recsys_core.training.config import TrainConfig
-from recsys_core.errors import CheckpointError
 from recsys_core.data.loaders import load_sample
-from recsys_core.models import build_model
 from recsys_core.data.preprocess import prepare
+from recsys_core.errors import CheckpointError
+from recsys_core.models import build_model
+from recsys_core.models.config import ModelConfig
+from recsys_core.store.checkpoint import (
+    load_model,
+    make_meta,
+    read_checkpoint,
+    save_checkpoint,
+)
+from recsys_core.training.config import TrainConfig
 from recsys_core.training.loop import length_batches, train
 
 

@@ -14,12 +14,12 @@ recency prior instead of a random pick.
 import numpy as np
 import pytest
 
+from recsys_core.data.loaders import load_sample
+from recsys_core.data.preprocess import prepare
+from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.training.config import TrainConfig
 from recsys_core.training.evaluate import rank_targets
-from recsys_core.data.loaders import load_sample
-from recsys_core.models import build_model
-from recsys_core.data.preprocess import prepare
 from recsys_core.training.loop import train
 
 EPOCHS = 60  # an upper bound; early stopping on validation ends every run sooner

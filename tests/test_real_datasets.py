@@ -1,7 +1,7 @@
 """Loading the real MovieLens files: exact counts and correctly decoded titles."""
-from recsys_core.data.registry import list_datasets, load_dataset
 from recsys_core.data.loaders import load_path
 from recsys_core.data.preprocess import prepare
+from recsys_core.data.registry import list_datasets, load_dataset
 from recsys_core.data.stats import compute_stats
 
 

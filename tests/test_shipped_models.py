@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from recsys_core.store.checkpoint import load_model
-from recsys_core.store.library import SHIPPED_DIR, list_models
 from recsys_core.data.loaders import load_sample
 from recsys_core.data.preprocess import prepare
+from recsys_core.store.checkpoint import load_model
+from recsys_core.store.library import SHIPPED_DIR, list_models
 
 REQUIRED = {"popular", "mean", "target-soft", "target-hard", "self-soft"}
 
@@ -32,8 +32,8 @@ def test_shipped_model_loads_on_the_committed_data(folder):
 
 def test_shipped_target_attention_finds_the_planted_triggers():
     """The product's promise on the embedded data: attention points at the known cause."""
-    from recsys_core.store.opened import open_model
     from recsys_core.explain.planted import planted_accuracy, planted_map
+    from recsys_core.store.opened import open_model
     data = prepare(load_sample())
     planted = planted_map(data, load_sample().items)
     acc = planted_accuracy(open_model(str(Path(SHIPPED_DIR) / "target-soft" / "model.pt"), data=data), planted)

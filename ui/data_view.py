@@ -9,11 +9,11 @@ import streamlit as st
 
 from recsys_core.data import download as downloader
 from recsys_core.data.dataset import Dataset
+from recsys_core.data.loaders import ROLES, guess_columns, read_table_columns
 from recsys_core.data.registry import data_dir as resolved_data_dir
 from recsys_core.data.registry import list_datasets
-from recsys_core.errors import DataError, UserError
-from recsys_core.data.loaders import ROLES, guess_columns, read_table_columns
 from recsys_core.data.stats import Stats, compute_stats
+from recsys_core.errors import DataError, UserError
 from ui.state import data_dir, dataset_for, friendly, select_dataset, session_dir
 
 UPLOAD_TYPES = ("csv", "tsv", "parquet", "pq")

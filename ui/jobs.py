@@ -27,7 +27,7 @@ class JobState:
     message: str = ""
     progress: list = field(default_factory=list)  # Progress records, newest last: thinned train losses, every eval
     latest: object = None  # the newest Progress of any phase, for a progress bar
-    result: dict | None = None  # train_and_save's result when done (or cancelled after the first evaluation)
+    result: object = None  # train_and_save's TrainOutcome when done (or cancelled after the first evaluation)
     started: float = 0.0
     finished: float = 0.0
 
@@ -125,7 +125,7 @@ class TrainingJob:
                 self.state.status = "running"
                 self.state.result = train_and_save(self.data, self.model_cfg, self.train_cfg, self.out_dir,
                                                    self.dataset_spec, callback=self._on_progress, cancel=self._cancel)
-                if self.state.result["stopped"] == "cancelled":
+                if self.state.result.stopped == "cancelled":
                     self.state.status, self.state.message = "cancelled", "Cancelled; the best model so far was kept."
                 else:
                     self.state.status = "done"

@@ -6,9 +6,9 @@ import time
 
 import streamlit as st
 
-from recsys_core.store import library
 from recsys_core.data.registry import resolve_path
 from recsys_core.errors import UserError
+from recsys_core.store import library
 from ui.data_view import save_upload
 from ui.state import data_dir, friendly, model_meta, select_model, session_dir
 

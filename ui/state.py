@@ -22,9 +22,9 @@ from recsys_core.data.registry import load_dataset
 from recsys_core.errors import SettingError, UserError
 
 if TYPE_CHECKING:
-    from recsys_core.store.opened import Loaded
     from recsys_core.data.preprocess import Prepared
     from recsys_core.store.meta import CheckpointMeta
+    from recsys_core.store.opened import Loaded
 
 DEFAULTS = {
     "dataset_spec": "sample",  # "sample", "ml-100k", ..., or a path (uploads are saved per session)

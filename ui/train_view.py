@@ -9,14 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from recsys_core.models.attention import ATTENTION
-from recsys_core.store.checkpoint import FILENAME
 from recsys_core.models import FAMILIES
+from recsys_core.models.attention import ATTENTION
 from recsys_core.models.config import ENCODERS, ModelConfig
+from recsys_core.store.checkpoint import FILENAME
+from recsys_core.store.library import save_to_library
 from recsys_core.training.config import LOSSES, TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
 from ui.jobs import TrainingJob
-from recsys_core.store.library import save_to_library
 from ui.state import friendly, prepared, select_model
 
 # What the form calls each setting, for the core's messages (SettingError names the config field).
@@ -209,10 +209,10 @@ def results(job: TrainingJob):
         st.warning(s.message or "Cancelled.", icon=":material/cancel:")
         return
     r = s.result
-    st.success(f"**{job.model_cfg.name}** trained in {r['seconds']:.0f} s, best epoch {r['best_epoch']}: "
-               f"{STOPPED.get(r['stopped'], r['stopped'])}.", icon=":material/check_circle:")
+    st.success(f"**{job.model_cfg.name}** trained in {r.seconds:.0f} s, best epoch {r.best_epoch}: "
+               f"{STOPPED.get(r.stopped, r.stopped)}.", icon=":material/check_circle:")
     st.markdown("**Test results** (leave-one-out: each user's last item)")
-    st.dataframe(metrics_table(r["metrics"]).style.format("{:.4f}"), width="stretch")
+    st.dataframe(metrics_table(r.metrics).style.format("{:.4f}"), width="stretch")
     curves(job)
     saved = st.session_state.setdefault("_saved_jobs", {})  # job folder -> its library copy
     is_saved = job.out_dir in saved

@@ -21,7 +21,9 @@ def restore_from_url():
             st.session_state["_url_notice"] = f"Ignored dataset {ds!r} from the link: only built-in datasets can be shared."
     model = qp.get("model")
     if model:
-        from recsys_core.store.library import list_models# imports torch: only links that name a model pay for it
+        from recsys_core.store.library import (
+            list_models,  # imports torch: only links that name a model pay for it
+        )
         match = [e for e in list_models() if e.id == model]
         if match:
             st.session_state["model_path"] = match[0].path

@@ -7,7 +7,11 @@ import numpy as np
 import streamlit as st
 
 from recsys_core.data.lookup import search_items, users_who_interacted
-from recsys_core.explain.planted import interesting_users, planted_accuracy, planted_for_model
+from recsys_core.explain.planted import (
+    interesting_users,
+    planted_accuracy,
+    planted_for_model,
+)
 from ui.state import data_dir, dataset_for, loaded_model
 
 

@@ -35,10 +35,10 @@ def _warm():
     try:
         import plotly.io
 
-        from recsys_core.store.checkpoint import FILENAME
         from recsys_core.explain.user import explain_user
-        from recsys_core.store.opened import open_model
+        from recsys_core.store.checkpoint import FILENAME
         from recsys_core.store.library import SHIPPED_DIR
+        from recsys_core.store.opened import open_model
         from ui import explain_view as ev
 
         path = os.path.join(SHIPPED_DIR, "target-soft", FILENAME)

@@ -3,18 +3,17 @@ import json
 import os
 import sys
 
-from ..errors import UserError
 from .common import add_dataset_args, load_from_args
 from .progress import ProgressBar
 
 
 def cmd_train(args):
+    from ..data.preprocess import PrepConfig, prepare
+    from ..models import family_of
     from ..models.config import ModelConfig
     from ..training.config import TrainConfig
-    from ..data.preprocess import PrepConfig, prepare
     from ..training.device import resolve_device
     from ..training.run import train_and_save
-    from ..models import family_of
     if "attention" not in family_of(args.arch).settings and args.attention_given:
         print(f"notice: --attention is ignored for --arch {args.arch} (it has no attention).", file=sys.stderr)
     model_cfg = ModelConfig(arch=args.arch, attention=args.attention, window=args.window, encoder=args.encoder,
@@ -29,16 +28,16 @@ def cmd_train(args):
     spec = args.dataset if args.dataset in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else os.path.abspath(args.dataset)
     print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
-    m = out["metrics"]
-    print(f"\nsaved {out['path']}  ({out['seconds']:.1f}s, best epoch {out['best_epoch']}, stopped: {out['stopped']})",
+    m = out.metrics
+    print(f"\nsaved {out.path}  ({out.seconds:.1f}s, best epoch {out.best_epoch}, stopped: {out.stopped})",
           file=sys.stderr)
     for proto in m:
         print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
 
 
 def cmd_evaluate(args):
-    from ..training.evaluate import evaluate
     from ..store.opened import open_model
+    from ..training.evaluate import evaluate
     loaded = open_model(args.model, args.dataset, args.data_dir)
     protocols = ("full", "sampled") if args.protocol == "both" else (args.protocol,)
     bar = lambda done, total: sys.stderr.write(f"\revaluating {done}/{total} users") if not args.json else None  # noqa: E731
@@ -81,8 +80,8 @@ def cmd_recommend(args):
 
 
 def register(sub):
-    from ..models.attention import ATTENTION
     from ..models import FAMILIES
+    from ..models.attention import ATTENTION
     from ..models.config import ENCODERS, ModelConfig
     from ..training.config import LOSSES, TrainConfig
     mc, tc = ModelConfig(), TrainConfig()

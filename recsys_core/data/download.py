@@ -15,8 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-from .registry import data_dir as default_data_dir
 from ..errors import DataError, UserError
+from .registry import data_dir as default_data_dir
 
 BASE = "https://files.grouplens.org/datasets/movielens/"
 EXPECTED = {"ml-100k": "u.data", "ml-1m": "ratings.dat", "ml-latest-small": "ratings.csv"}  # proves the right zip

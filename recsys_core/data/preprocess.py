@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .dataset import Dataset
 from ..errors import DataError
+from .dataset import Dataset
 
 MIN_USER_LEN = 3  # leave-one-out needs one training item, one validation item and one test item
 

@@ -7,8 +7,8 @@ folder where downloads go. Nothing here touches the network.
 import os
 from dataclasses import dataclass
 
-from .dataset import Dataset
 from ..errors import DataError
+from .dataset import Dataset
 from .loaders import BUILTIN, detect_format, load_path, load_sample
 
 

@@ -64,7 +64,6 @@ def planted_accuracy(loaded: Loaded, planted: dict) -> dict | None:
     model, data, L = loaded.model, loaded.data, loaded.max_len
     if not model.attention_has_focus or not planted:
         return None  # no weights (popular), or uniform ones by construction (mean)
-    from ..data.preprocess import split_ends
     ends, targets = split_ends(data, "test")
     rows, seqs, cands, trig_pos = [], [], [], []
     for u, (e, t) in enumerate(zip(ends, targets)):

@@ -17,8 +17,15 @@ import torch
 from ..data.lookup import find_item, find_user
 from ..data.preprocess import Prepared, pad_sequence
 from ..store.opened import Loaded
-from .explanation import AttentionMap, Explanation, HistoryItem, PlantedCause, Recommendation
-from .honesty import honesty, influence as removal_test
+from .explanation import (
+    AttentionMap,
+    Explanation,
+    HistoryItem,
+    PlantedCause,
+    Recommendation,
+)
+from .honesty import honesty
+from .honesty import influence as removal_test
 
 
 def _history(data: Prepared, u: int, visible: np.ndarray) -> list[HistoryItem]:

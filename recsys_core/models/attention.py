@@ -84,6 +84,7 @@ class StraightThrough(torch.autograd.Function):
 
 class Attention(nn.Module):
     """Base: subclasses define `logits`; weights = softmax over valid keys unless overridden."""
+    summary = ""  # scores + normalizer in a few words, for menus (the Learn page)
 
     def __init__(self, *, dim: int, **_):
         super().__init__()
@@ -111,6 +112,7 @@ class Attention(nn.Module):
 
 class ScaledDot(Attention):
     """softmax(q·k / sqrt(d))"""
+    summary = "scaled dot-product + softmax"
 
     def logits(self, q, k):
         return pairwise_dot(q, k) / math.sqrt(q.shape[-1])  # (B, H, Lq, L)
@@ -118,6 +120,7 @@ class ScaledDot(Attention):
 
 class Dot(Attention):
     """softmax(q·k), unscaled (Luong)."""
+    summary = "dot-product + softmax (unscaled)"
 
     def logits(self, q, k):
         return pairwise_dot(q, k)
@@ -125,6 +128,7 @@ class Dot(Attention):
 
 class Cosine(Attention):
     """softmax(cos(q, k) / temperature): bounded scores, so the temperature alone sets the sharpness."""
+    summary = "cosine similarity + softmax"
 
     def __init__(self, *, dim, temperature: float = 0.1, **_):
         super().__init__(dim=dim)
@@ -136,6 +140,7 @@ class Cosine(Attention):
 
 class Additive(Attention):
     """softmax(vᵀ tanh(W q + U k)) (Bahdanau). Memory grows with Lq·L·hidden, so callers chunk queries."""
+    summary = "additive (Bahdanau) + softmax"
 
     def __init__(self, *, dim, hidden: int = 16, **_):
         super().__init__(dim=dim)
@@ -150,6 +155,7 @@ class Additive(Attention):
 
 class Sparsemax(ScaledDot):
     """Scaled dot-product scores, sparsemax instead of softmax: exact zeros, between soft and hard."""
+    summary = "scaled dot-product + sparsemax"
 
     def normalize(self, logits, mask):
         return sparsemax(logits, mask)
@@ -163,6 +169,7 @@ class Hard(ScaledDot):
     training ends close to the argmax it will be judged by.
     Inference: deterministic argmax, no noise.
     """
+    summary = "scaled dot-product + one-hot argmax"
 
     def __init__(self, *, dim, tau_start: float = 1.0, tau_end: float = 0.1, **_):
         super().__init__(dim=dim)

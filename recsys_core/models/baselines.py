@@ -6,8 +6,14 @@ weights over the history, the "attention" of a bag of items).
 import torch
 import torch.nn as nn
 
+from .base import (
+    FamilyDefaults,
+    PoolDropout,
+    Recommender,
+    dot_scores,
+    mask_padding_column,
+)
 from .config import ModelConfig
-from .base import FamilyDefaults, PoolDropout, Recommender, dot_scores, mask_padding_column
 
 
 class PopularRecommender(Recommender):

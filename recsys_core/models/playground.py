@@ -15,18 +15,10 @@ References: Vaswani et al. 2017 (scaled dot, multi-head); Luong et al. 2015 (dot
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
-from .attention import masked_softmax, one_hot_argmax, sparsemax, window_mask
+from .attention import ATTENTION, Additive, Attention, Hard, masked_softmax, window_mask
 
-VARIANTS = {
-    "soft": "scaled dot-product + softmax",
-    "dot": "dot-product + softmax (unscaled)",
-    "cosine": "cosine similarity + softmax",
-    "additive": "additive (Bahdanau) + softmax",
-    "sparsemax": "scaled dot-product + sparsemax",
-    "hard": "scaled dot-product + one-hot argmax",
-}
+VARIANTS = {name: cls.summary for name, cls in ATTENTION.items()}  # the models' own registry, in words
 
 
 @dataclass
@@ -39,20 +31,19 @@ class PlaygroundResult:
     mask: torch.Tensor  # (L,) True = key visible
 
 
-def _scores(variant: str, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """q (H, d), k (H, L, d) -> (H, L) raw scores."""
-    d = q.shape[-1]
-    dot = torch.einsum("hd,hld->hl", q, k)  # (H, L)
-    if variant in ("soft", "sparsemax", "hard"):
-        return dot / d ** 0.5
-    if variant == "dot":
-        return dot
-    if variant == "cosine":
-        return torch.einsum("hd,hld->hl", F.normalize(q, dim=-1), F.normalize(k, dim=-1))
-    if variant == "additive":
-        # vᵀ tanh(W q + U k) with W = U = I and v = 1: the toy keeps no learned parameters.
-        return torch.tanh(q[:, None, :] + k).sum(-1)  # (H, L)
-    raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+def _toy(variant: str, d: int) -> Attention:
+    """The models' own attention module for `variant`, without learned parts: cosine's temperature is
+    1 (the playground applies its own), and additive's W = U = I, v = 1 (vᵀ tanh(q + k))."""
+    if variant not in ATTENTION:
+        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    module = ATTENTION[variant](dim=d, temperature=1.0, hidden=d).double().eval()
+    if isinstance(module, Additive):
+        with torch.no_grad():
+            module.W.weight.copy_(torch.eye(d))
+            module.U.weight.copy_(torch.eye(d))
+            module.U.bias.zero_()
+            module.v.weight.fill_(1.0)
+    return module
 
 
 def attend(query, keys, values, *, variant: str = "soft", temperature: float = 1.0, window: int | None = None,
@@ -77,22 +68,17 @@ def attend(query, keys, values, *, variant: str = "soft", temperature: float = 1
     vh = v.view(L, heads, dv // heads).transpose(0, 1)  # (H, L, dv/H)
     mask = window_mask(L, window, torch.tensor([L - 1]))  # (1, L): the query sits after the last key
     mask = torch.ones(1, L, dtype=torch.bool) if mask is None else mask
-    raw = _scores(variant, qh, kh)  # (H, L)
+    module = _toy(variant, d // heads)
+    with torch.no_grad():
+        raw = module.logits(qh[None, :, None, :], kh[None])[0, :, 0]  # (H, L)
     logits = raw / temperature
     m = mask.expand(heads, L)
-    if variant == "hard":
-        noisy = logits
-        if gumbel:
-            g = torch.Generator().manual_seed(seed)
-            u = torch.rand(raw.shape, generator=g, dtype=raw.dtype).clamp(1e-9, 1 - 1e-9)
-            noisy = logits - torch.log(-torch.log(u))  # softmax(s / tau + g), as attention.Hard trains
-        soft = masked_softmax(noisy, m)
-        weights = one_hot_argmax(noisy, m)
-    elif variant == "sparsemax":
-        weights = sparsemax(logits, m)
-        soft = masked_softmax(logits, m)
-    else:
-        weights = soft = masked_softmax(logits, m)
+    if gumbel and isinstance(module, Hard):
+        g = torch.Generator().manual_seed(seed)
+        u = torch.rand(raw.shape, generator=g, dtype=raw.dtype).clamp(1e-9, 1 - 1e-9)
+        logits = logits - torch.log(-torch.log(u))  # softmax(s / tau + g), as attention.Hard trains
+    weights = module.normalize(logits, m)  # eval mode: hard is the deterministic argmax of these logits
+    soft = masked_softmax(logits, m)  # the softmax of the same logits: hard's gradient view, sparsemax's dense twin
     head_out = torch.einsum("hl,hlv->hv", weights, vh)  # (H, dv/H)
     return PlaygroundResult(logits=logits, weights=weights, soft=soft, head_outputs=head_out,
                             output=head_out.reshape(-1), mask=mask[0])

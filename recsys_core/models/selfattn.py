@@ -21,8 +21,16 @@ import torch
 import torch.nn as nn
 
 from .attention import build_attention, window_mask
-from .base import (FamilyDefaults, PoolDropout, Recommender, bce_loss, dot_scores, full_softmax_loss, sample_negatives,
-                   sampled_softmax_loss)
+from .base import (
+    FamilyDefaults,
+    PoolDropout,
+    Recommender,
+    bce_loss,
+    dot_scores,
+    full_softmax_loss,
+    sample_negatives,
+    sampled_softmax_loss,
+)
 from .config import ModelConfig
 
 RECENCY_PRIOR = 0.3  # starting logit penalty per step back from the query: begin on the recent past

@@ -14,8 +14,16 @@ import torch
 import torch.nn as nn
 
 from .attention import build_attention
-from .base import (FamilyDefaults, PoolDropout, Recommender, bce_loss, full_softmax_loss, mask_padding_column,
-                   sample_negatives, sampled_softmax_loss)
+from .base import (
+    FamilyDefaults,
+    PoolDropout,
+    Recommender,
+    bce_loss,
+    full_softmax_loss,
+    mask_padding_column,
+    sample_negatives,
+    sampled_softmax_loss,
+)
 from .config import ModelConfig
 
 CELL_BUDGET = 24_000_000  # batch x positions x candidates x history cells per training step / scoring chunk

@@ -13,11 +13,12 @@ import time
 
 import torch
 
-from ..data.preprocess import PrepConfig, Prepared
+from ..data.preprocess import Prepared, PrepConfig
 from ..errors import CheckpointError
 from ..models import build_model
 from ..models.config import ModelConfig
 from .meta import FORMAT, VERSION, CheckpointMeta, DatasetInfo, TrainingInfo
+
 FILENAME = "model.pt"
 
 

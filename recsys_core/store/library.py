@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..data.sample import SAMPLE_DIR
+from ..errors import UserError
 from .checkpoint import FILENAME, read_checkpoint
 from .meta import CheckpointMeta
-from ..errors import UserError
-from ..data.sample import SAMPLE_DIR
 
 SHIPPED_DIR = os.path.join(SAMPLE_DIR, "models")
 DEFAULT_BUDGET_MB = 500  # a class of thirty with a few models each fits comfortably

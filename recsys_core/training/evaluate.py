@@ -7,8 +7,8 @@ Ties are split evenly (the expected rank under random tie-breaking), so a consta
 import numpy as np
 import torch
 
-from .metrics import metrics_from_ranks
 from ..data.preprocess import Prepared, pad_left, split_ends
+from .metrics import metrics_from_ranks
 
 PROTOCOLS = ("full", "sampled")
 

@@ -14,7 +14,14 @@ from .detect import BUILTIN, detect_format, load_path, load_sample
 from .movielens import load_ml1m, load_ml100k, load_ml_latest
 from .recbole import load_recbole
 from .sasrec import load_sasrec
-from .table import COLUMNS_FIX, GUESSES, ROLES, guess_columns, load_table, read_table_columns
+from .table import (
+           COLUMNS_FIX,
+           GUESSES,
+           ROLES,
+           guess_columns,
+           load_table,
+           read_table_columns,
+)
 
 __all__ = ["BUILTIN", "COLUMNS_FIX", "GUESSES", "ROLES", "detect_format", "finish", "guess_columns",
            "load_ml100k", "load_ml1m", "load_ml_latest", "load_path", "load_recbole", "load_sample",

@@ -6,8 +6,8 @@ added for items that only occur in the interactions.
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, make_items
 from ...errors import DataError
+from ..dataset import Dataset, make_items
 
 
 def finish(ds: Dataset) -> Dataset:

@@ -4,8 +4,8 @@ names of the built-in datasets (`BUILTIN`) and the embedded sample (`load_sample
 """
 import os
 
-from ..dataset import Dataset
 from ...errors import DataError
+from ..dataset import Dataset
 from ..sample import SAMPLE_DIR, read_sample
 from .checks import finish
 from .movielens import load_ml1m, load_ml100k, load_ml_latest

@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, make_items
 from ...errors import DataError
+from ..dataset import Dataset, make_items
 from .reading import _need_columns, _numeric_ids, _read_text
 
 

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, make_items
 from ...errors import DataError
+from ..dataset import Dataset, make_items
 from .reading import _check_delimiter, _ratings, _read_text, _show, _stem
 
 

@@ -3,8 +3,8 @@ already in time order, so the line number stands in for the time (the `Dataset` 
 """
 import numpy as np
 
-from ..dataset import Dataset, make_items
 from ...errors import DataError
+from ..dataset import Dataset, make_items
 from .reading import _numeric_ids, _read_text, _stem
 
 

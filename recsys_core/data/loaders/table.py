@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, make_items
 from ...errors import DataError
+from ..dataset import Dataset, make_items
 from .reading import _check_delimiter, _first_line, _ratings, _read_text, _show, _stem
 
 COLUMNS_FIX = "pass --columns user=COL,item=COL,timestamp=COL"
