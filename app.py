@@ -10,7 +10,9 @@ from ui.state import init_state
 from ui.urls import restore_from_url
 from ui.warmup import start as start_warmup
 
-st.set_page_config(page_title="Attention Lens", page_icon=":material/visibility:", layout="wide")
+# An emoji, not a :material/…: icon: Streamlit turns those into a favicon fetched from Google's font servers,
+# and the app makes no request the user did not ask for (tests/test_offline.py).
+st.set_page_config(page_title="Attention Lens", page_icon="🔎", layout="wide")
 init_state()
 restore_from_url()
 mark_frame()

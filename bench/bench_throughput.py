@@ -18,9 +18,10 @@ from recsys_core.data.registry import cache_dir
 from recsys_core.data.sample import SampleConfig, generate, read_sample, write_sample
 from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
+from recsys_core.training.batching import training_ends
 from recsys_core.training.config import TrainConfig
 from recsys_core.training.evaluate import evaluate
-from recsys_core.training.loop import make_adam, train, training_ends
+from recsys_core.training.loop import make_adam, train
 
 SHAPE = ModelConfig(arch="self", attention="soft", dim=50, layers=2, heads=1, max_len=50)
 

@@ -1,9 +1,9 @@
 """Learn: a hand-sized attention example to edit and play with (temperature, variant, window, heads),
-next to the formulas. The maths is recsys_core.playground, built on the models' own normalizers."""
+next to the formulas. The maths is recsys_core.models.playground, built on the models' own normalizers."""
 import pandas as pd
 import streamlit as st
 
-from recsys_core.models.playground import VARIANTS, attend, example
+from recsys_core.models.playground import NOISY, VARIANTS, attend, example
 from ui import charts
 from ui import learn_view as view
 from ui.frame import require_frame
@@ -23,7 +23,7 @@ with controls:
     window = st.slider("Local window: attend only to the last W items", 1, len(ex["names"]), len(ex["names"]),
                        key="_learn_window")
     heads = st.radio("Heads (split the 4 dims)", [1, 2, 4], horizontal=True, key="_learn_heads")
-    gumbel = variant == "hard" and st.toggle("Add Gumbel noise, as hard attention does while training",
+    gumbel = variant in NOISY and st.toggle("Add Gumbel noise, as hard attention does while training",
                                              key="_learn_gumbel")
     seed = st.number_input("Noise seed", 0, 999, 0, key="_learn_seed") if gumbel else 0
 

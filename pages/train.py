@@ -25,8 +25,8 @@ with train_tab:
         if st.button("Start training", type="primary", key="train_start", disabled=running or ds is None,
                      icon=":material/play_arrow:", width="stretch",
                      help="Cancel the running job first." if running else None):
-            train_view.start(model_cfg, train_cfg)
-            st.rerun()
+            if train_view.start(model_cfg, train_cfg):
+                st.rerun()  # only when a job started: a refusal's message must stay on screen
     with view:
         if job is None:
             st.info("Choose the settings and press **Start training**. Training keeps running while you look at "

@@ -32,12 +32,15 @@ class SettingError(UserError):
         self.field, self.value, self.problem, self.fix = field, value, problem, fix
         super().__init__(self.phrased({}))
 
-    def phrased(self, names: dict[str, str]) -> str:
+    def phrased(self, names) -> str:
+        """names: a front end's name for each field, as a dict (unlisted fields keep their own) or a function."""
+        name = names if callable(names) else (lambda f: names.get(f, f))
+
         def fill(text):
             for key in re.findall(r"\{([a-z_]+)\}", text):
-                text = text.replace("{" + key + "}", names.get(key, key))
+                text = text.replace("{" + key + "}", name(key))
             return text
-        return f"{names.get(self.field, self.field)} {self.value}: {fill(self.problem)}. Fix: {fill(self.fix)}."
+        return f"{name(self.field)} {self.value}: {fill(self.problem)}. Fix: {fill(self.fix)}."
 
 
 

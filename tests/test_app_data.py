@@ -81,15 +81,30 @@ def test_switching_dataset_updates_stats_and_clears_a_model_of_another_dataset(d
     assert metric(at, "Users") == "1,240"
 
 
-def test_the_data_folder_is_editable_per_session(tmp_path):
-    other = tmp_path / "elsewhere"
+def test_the_data_folder_is_editable_per_session(dirs):
+    other = dirs / "elsewhere"  # inside the server's data folder: a visitor may pick it
     tiny_movielens(other / "ml-latest-small", users=3)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert "ml-latest-small" not in offered(at)
     at.text_input(key="data_dir_input").input(str(other)).run()
-    assert at.session_state["data_dir"] == str(other)
+    assert at.session_state["data_dir"] == os.path.realpath(other)
     dataset_box(at).select("ml-latest-small").run()
     assert not at.exception and metric(at, "Users") == "3"
+
+
+@pytest.mark.parametrize("where", ["outside", "dotdot", "link"])
+def test_a_folder_outside_the_data_folder_is_refused_with_a_message(dirs, tmp_path, where):
+    outside = tmp_path / "private"
+    tiny_movielens(outside / "ml-latest-small", users=3)
+    typed = {"outside": str(outside), "dotdot": str(dirs / ".." / "private"), "link": str(dirs / "shortcut")}[where]
+    if where == "link":
+        os.symlink(outside, dirs / "shortcut")  # a link inside that points outside is still outside
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="data_dir_input").input(typed).run()
+    assert not at.exception
+    assert "data_dir" not in at.session_state or not at.session_state["data_dir"]  # unchanged
+    assert any("outside this server's data folder" in e.value for e in at.error)
+    assert "ml-latest-small" not in offered(at)
 
 
 def test_download_runs_only_when_its_button_is_clicked(dirs, monkeypatch):

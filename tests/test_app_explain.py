@@ -18,7 +18,7 @@ from recsys_core.data.registry import load_dataset
 from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.checkpoint import make_meta, save_checkpoint
-from recsys_core.training.loop import item_counts
+from recsys_core.training.batching import item_counts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FAKE_METRICS = {p: {"ndcg@10": v, "hr@10": 2 * v, "mrr@10": v / 2} for p, v in (("full", 0.05), ("sampled", 0.2))}

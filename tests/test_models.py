@@ -14,8 +14,9 @@ from recsys_core.store.checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
+from recsys_core.training.batching import length_batches
 from recsys_core.training.config import TrainConfig
-from recsys_core.training.loop import length_batches, train
+from recsys_core.training.loop import train
 
 
 @pytest.fixture(scope="module")

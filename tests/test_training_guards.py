@@ -48,7 +48,7 @@ def test_a_run_that_diverges_before_any_validation_gives_a_message_not_a_model(d
 @pytest.mark.parametrize("field,value", [("lr", float("nan")), ("lr", float("inf")), ("lr", -1.0), ("lr", 0.0),
                                          ("epochs", 0), ("batch_size", 0), ("negatives", 0), ("patience", 0),
                                          ("max_seconds", float("nan")), ("max_seconds", -5.0), ("eval_users", 0),
-                                         ("weight_decay", float("inf")), ("threads", 0), ("epochs", 2.5)])
+                                         ("weight_decay", float("inf")), ("threads", -1), ("epochs", 2.5)])
 def test_every_bad_training_setting_is_refused_naming_its_field(field, value):
     with pytest.raises(SettingError) as info:
         TrainConfig(**{field: value}).validate()

@@ -1,1 +1,1 @@
-"""Streamlit-side helpers shared by the pages: session state, caching, charts. No model maths here."""
+"""The app's Streamlit helpers: session state and caches (state), the background training queue (jobs), pickers for models and users, explanations as tables and heatmaps, charts, URLs and the warm-up."""

@@ -11,7 +11,7 @@ from recsys_core.data import download as downloader
 from recsys_core.data.dataset import Dataset
 from recsys_core.data.loaders import ROLES, guess_columns, read_table_columns
 from recsys_core.data.registry import data_dir as resolved_data_dir
-from recsys_core.data.registry import list_datasets
+from recsys_core.data.registry import folder_within, list_datasets
 from recsys_core.data.stats import Stats, compute_stats
 from recsys_core.errors import DataError, UserError
 from ui.state import data_dir, dataset_for, friendly, select_dataset, session_dir
@@ -64,7 +64,16 @@ def picker():
 
 def _set_data_dir():
     text = st.session_state["data_dir_input"].strip()
-    st.session_state["data_dir"] = os.path.expanduser(text) if text else None
+    if not text:
+        st.session_state["data_dir"] = None
+    elif os.environ.get("ATTENTION_LENS_OPEN_FOLDERS") == "1":  # a one-person machine: any folder
+        st.session_state["data_dir"] = os.path.expanduser(text)
+    else:
+        try:
+            st.session_state["data_dir"] = folder_within(text, resolved_data_dir(None))
+        except UserError as e:
+            st.session_state["_data_dir_error"] = str(e)
+            st.session_state["data_dir_input"] = resolved_data_dir(data_dir())
 
 
 def data_folder():
@@ -72,6 +81,8 @@ def data_folder():
     st.text_input("Data folder", value=folder, key="data_dir_input", on_change=_set_data_dir,
                   help="MovieLens folders (and other dataset folders) found here are listed in the Dataset menu. "
                        "Starts from $ATTENTION_LENS_DATA; a change applies to this browser tab only.")
+    if error := st.session_state.pop("_data_dir_error", None):
+        st.error(error, icon=":material/block:")
     if not os.path.isdir(folder):
         st.caption("This folder does not exist yet; a download creates it.")
     present = {a.name for a in list_datasets(data_dir())}
@@ -104,9 +115,11 @@ def save_upload(data: bytes, name: str, folder: str, types=UPLOAD_TYPES) -> str:
     safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in stem).strip(".-")[:80] or "upload"
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, safe + ext.lower())
-    tmp = os.path.join(folder, f".{safe}{ext.lower()}.part")
+    tmp = os.path.join(folder, f".{safe}{ext.lower()}.{os.urandom(4).hex()}.part")  # two uploads never share one
     with open(tmp, "wb") as f:
         f.write(data)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before the rename: a crash then leaves the old file or the new one
     os.replace(tmp, path)  # a reader never sees half a file, even when a file of that name is re-uploaded
     return path
 

@@ -71,7 +71,7 @@ def history_labels(res: Explanation) -> tuple[list[str], list[str]]:
 
 
 def rec_labels(recs: list[Recommendation]) -> list[str]:
-    return [f"why not: {r.title}" if r.why_not else f"{j + 1}. {r.title}"
+    return [f"why not: {r.title}" if r.is_why_not else f"{j + 1}. {r.title}"
             for j, r in enumerate(recs)]
 
 

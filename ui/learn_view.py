@@ -1,4 +1,4 @@
-"""Tables, words and formulas for the Learn page; the numbers come from recsys_core.playground."""
+"""Tables, words and formulas for the Learn page; the numbers come from recsys_core.models.playground."""
 import pandas as pd
 import streamlit as st
 
@@ -54,7 +54,7 @@ def commentary(variant: str, temperature: float, r, names: list[str]) -> str:
         "hard": f"Hard attention keeps only **{names[top]}**. Without noise T does not change that pick; with "
                 "Gumbel noise a lower T makes the noisy pick follow the scores more often. In training T also sets "
                 "how sharp the softmax is whose gradient flows back (straight-through; the ◇ markers).",
-    }[variant]
+    }.get(variant, focus)  # a variant without its own lesson yet still gets the numbers
     if r.weights.shape[0] > 1:
         picks = {names[int(row.argmax())] for row in r.weights}
         text += f" The {r.weights.shape[0]} heads each see their own dims" + (

@@ -49,7 +49,7 @@ def dataset_problem(spec: str) -> str | None:
     return None
 
 
-def _selected_note(meta: dict):
+def _selected_note(meta):
     st.toast(f"Selected {meta.model_name}.", icon=":material/check_circle:")
     if hint := dataset_problem(meta.dataset.spec):
         st.session_state["_lib_hint"] = hint

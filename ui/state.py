@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from recsys_core.data.loaders import BUILTIN
 from recsys_core.data.registry import load_dataset
 from recsys_core.errors import SettingError, UserError
 
@@ -62,7 +63,7 @@ def _prepare(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime:
 
 
 def _path_of(spec: str) -> str | None:
-    return spec if spec not in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else None
+    return spec if spec not in BUILTIN else None
 
 
 def current_dataset():
@@ -81,15 +82,14 @@ def prepared(spec: str | None = None, min_rating=None, k_core: int = 0) -> Prepa
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=32)
 def _open(path: str, mtime: float, spec: str | None, data_dir_: str | None) -> Loaded:
-    from recsys_core.store.checkpoint import check_dataset, model_from, read_checkpoint
-    from recsys_core.store.opened import Loaded
+    from recsys_core.store.checkpoint import read_checkpoint
+    from recsys_core.store.opened import loaded_from
     # The dataset comes through the caches above, not open_model's own loading: the soft and hard models
     # on the Explain page (and the Train page) then share one read and preparation of it.
     meta, state = read_checkpoint(path)  # read once: the model is built from these
     spec = spec or meta.dataset.spec
     data = _prepare(spec, data_dir_, None, _mtime(_path_of(spec)), meta.prep_config.min_rating, meta.prep_config.k_core)
-    check_dataset(meta, data, path)
-    return Loaded(model_from(meta, state, path), meta, data, path)
+    return loaded_from(meta, state, data, path)
 
 
 def loaded_model(path: str | None = None) -> Loaded | None:

@@ -30,6 +30,8 @@ STOPPED = {
     "early": "stopped early: validation NDCG@10 stopped improving",
     "time": "stopped at the time limit",
     "cancelled": "cancelled; the best model so far was kept",
+    "diverged": "stopped: the loss became NaN or infinite, so the last validated weights were kept. Try a lower "
+                "learning rate",
     "not-trainable": "a baseline: nothing to train, evaluated directly",
 }
 
@@ -93,7 +95,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
                         help=f"Adam. Empty (auto): {_T.resolved_lr(family, n_items):g}, tuned for this model.")
         c1.number_input("Seed", 0, 2**31 - 1, key="train_seed")
         c2.selectbox("Device", available_devices(), key="train_device")
-    device = friendly(resolve_device, ss["train_device"])
+    device = friendly(resolve_device, ss["train_device"], names=FIELD_LABELS)
     if device is not None:
         st.caption(f"Trains on **{describe(device)}**.")
     remember_form()
@@ -113,16 +115,18 @@ def _checked(model_cfg: ModelConfig, train_cfg: TrainConfig):
     return prepared()
 
 
-def start(model_cfg: ModelConfig, train_cfg: TrainConfig):
-    """Start a job for the session's dataset; the previous job is discarded unless its model is in use."""
+def start(model_cfg: ModelConfig, train_cfg: TrainConfig) -> bool:
+    """Start a job for the session's dataset; the previous job is discarded unless its model is in use.
+    False (with the reason on screen) when the settings or the dataset are refused."""
     data = friendly(_checked, model_cfg, train_cfg, names=FIELD_LABELS)
     if data is None:
-        return
+        return False
     old = st.session_state.get("job")
     if old is not None and not (st.session_state.get("model_path") or "").startswith(old.out_dir + os.sep):
         old.discard()
     spec = st.session_state["dataset_spec"]
     st.session_state["job"] = TrainingJob(data, model_cfg, train_cfg, spec).start()
+    return True
 
 
 # --- progress and results ------------------------------------------------------------------------
@@ -209,8 +213,9 @@ def results(job: TrainingJob):
         st.warning(s.message or "Cancelled.", icon=":material/cancel:")
         return
     r = s.result
-    st.success(f"**{job.model_cfg.name}** trained in {r.seconds:.0f} s, best epoch {r.best_epoch}: "
-               f"{STOPPED.get(r.stopped, r.stopped)}.", icon=":material/check_circle:")
+    box = st.warning if r.stopped == "diverged" else st.success
+    box(f"**{job.model_cfg.name}** trained in {r.seconds:.0f} s, best epoch {r.best_epoch}: "
+        f"{STOPPED.get(r.stopped, r.stopped)}.", icon=":material/check_circle:")
     st.markdown("**Test results** (leave-one-out: each user's last item)")
     st.dataframe(metrics_table(r.metrics).style.format("{:.4f}"), width="stretch")
     curves(job)

@@ -6,6 +6,8 @@ import streamlit as st
 
 from recsys_core.data.loaders import BUILTIN
 
+MAX_USER_ID = 64  # longer "ids" in a link are not ids: say so instead of looking them up
+
 
 def restore_from_url():
     """Apply query parameters once per session."""
@@ -31,8 +33,11 @@ def restore_from_url():
         else:
             st.session_state["_url_notice"] = f"Ignored model {model!r} from the link: it is not in the library."
     user = qp.get("user")
-    if user and len(user) <= 64:
+    if user and len(user) <= MAX_USER_ID:
         st.session_state["user_id"] = user
+    elif user:
+        st.session_state["_url_notice"] = (f"Ignored the user from the link: {len(user):,} characters is longer than any "
+                                           f"user id here ({MAX_USER_ID} at most).")
 
 
 def _spec_of(entry) -> str:

@@ -40,6 +40,7 @@ def _warm():
         from recsys_core.store.library import SHIPPED_DIR
         from recsys_core.store.opened import open_model
         from ui import explain_view as ev
+        from ui import why_view
 
         path = os.path.join(SHIPPED_DIR, "target-soft", FILENAME)
         if not os.path.exists(path):
@@ -47,7 +48,7 @@ def _warm():
         loaded = open_model(path)
         res = explain_user(loaded, loaded.data.user_ids[0], 10)
         plotly.io.to_json(ev.heatmap(res, "soft", ""), validate=False)
-        plotly.io.to_json(ev.why_chart(res["recommendations"][0], res, show_all=False), validate=False)
+        plotly.io.to_json(why_view.why_chart(res.recommendations[0], res, show_all=False), validate=False)
         # Streamlit's own: compiles a large regex (0.1-0.3 s) on import, at the page's first alert box.
         import streamlit.emojis  # noqa: F401
     except Exception:  # only an optimisation: the page doing the real work shows any error properly

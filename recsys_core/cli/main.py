@@ -14,11 +14,6 @@ def flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-class _Flags(dict):
-    def get(self, key, default=None):
-        return flag(key)
-
-
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m recsys_core",
                                  description="Attention Lens core: datasets, training, evaluation and explanations.")
@@ -34,7 +29,7 @@ def main(argv=None) -> int:
     try:
         args.func(args)
     except SettingError as e:  # the core names the config field; say it as the flag to change
-        print(f"error: {e.phrased(_Flags())}", file=sys.stderr)
+        print(f"error: {e.phrased(flag)}", file=sys.stderr)
         return 2
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""CLI commands for models: train, evaluate, recommend (registered by cli.build_parser)."""
+"""CLI commands for models: train, evaluate, recommend (registered by cli.main.build_parser)."""
 import json
 import os
 import sys
@@ -8,6 +8,7 @@ from .progress import ProgressBar
 
 
 def cmd_train(args):
+    from ..data.loaders import BUILTIN
     from ..data.preprocess import PrepConfig, prepare
     from ..models import family_of
     from ..models.config import ModelConfig
@@ -25,7 +26,7 @@ def cmd_train(args):
                             min_improvement=args.min_improvement, weight_average=args.weight_average).validate()
     resolve_device(train_cfg.device)  # before the data loads: a missing GPU is known at once
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
-    spec = args.dataset if args.dataset in ("sample", "ml-100k", "ml-1m", "ml-latest-small") else os.path.abspath(args.dataset)
+    spec = args.dataset if args.dataset in BUILTIN else os.path.abspath(args.dataset)
     print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
@@ -44,12 +45,16 @@ def cmd_evaluate(args):
     m = evaluate(loaded.model, loaded.data, protocols, max_len=loaded.max_len, progress=bar)
     if not args.json:
         sys.stderr.write("\n")
+    broken = sum(vals["nonfinite_scores"] for vals in m.values())
+    if broken:
+        print(f"warning: {broken} scores were not finite (NaN or infinite): this model is broken; they rank last.",
+              file=sys.stderr)
     if args.json:
         print(json.dumps({"model": loaded.name, "dataset": loaded.data.name, **m}, indent=2))
         return
     print(f"{loaded.name} on {loaded.data.name}")
     for proto, vals in m.items():
-        print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in vals.items()))
+        print(f"{proto:<8} " + "  ".join(f"{k} {v}" if isinstance(v, int) else f"{k} {v:.4f}" for k, v in vals.items()))
 
 
 def _weights_line(ws, history, n=3):
@@ -63,7 +68,13 @@ def cmd_recommend(args):
     from ..explain.user import explain_user
     from ..store.opened import open_model
     loaded = open_model(args.model, args.dataset, args.data_dir)
-    res = explain_user(loaded, args.user, k=args.k, influence=not args.no_influence)
+    k = min(max(args.k, 1), loaded.data.n_items)
+    if k != args.k:
+        print(f"notice: -k {args.k} is outside 1..{loaded.data.n_items:,} (the catalogue); showing {k}.", file=sys.stderr)
+    res = explain_user(loaded, args.user, k=k, influence=not args.no_influence)
+    if len(res.recommendations) < k:
+        print(f"notice: only {len(res.recommendations)} items are left that user {res.user_id} has not interacted "
+              "with; showing those.", file=sys.stderr)
     if args.json:
         print(json.dumps(res.to_json(), indent=2))
         return
@@ -86,17 +97,22 @@ def register(sub):
     from ..training.config import LOSSES, TrainConfig
     mc, tc = ModelConfig(), TrainConfig()
 
+    def per_family(value) -> str:
+        """A default each family sets for itself, as the help says it: 'target 100, self 256, ...'."""
+        return ", ".join(f"{name} {value(cls.defaults)}" for name, cls in FAMILIES.items() if cls.trainable)
+
     p = sub.add_parser("train", help="train a model and save checkpoint + metrics.json")
     add_dataset_args(p)
     p.add_argument("--arch", choices=list(FAMILIES), default=mc.arch)
     p.add_argument("--attention", choices=list(ATTENTION), default=None, help="attention variant (default soft)")
     p.add_argument("--window", type=int, default=None, help="attend to the most recent W items only")
-    p.add_argument("--encoder", choices=ENCODERS, default="none", help="target only: recurrent encoder first")
+    p.add_argument("--encoder", choices=ENCODERS, default="none",
+                   help="a recurrent encoder before attention, for the families that take one: "
+                        + ", ".join(n for n, c in FAMILIES.items() if "encoder" in c.settings))
     p.add_argument("--loss", choices=LOSSES, default="auto")
     p.add_argument("--negatives", type=int, default=None,
-                   help="sampled negatives for --loss sampled (default: 100 for target, shared by the batch "
-                        "while they cover a tenth of the catalogue, else per target; 256 per sequence for "
-                        "self and mean)")
+                   help="sampled negatives for the sampled loss (default, per family: "
+                        + per_family(lambda d: d.negatives) + ")")
     p.add_argument("--layers", type=int, default=mc.layers)
     p.add_argument("--heads", type=int, default=mc.heads)
     p.add_argument("--dim", type=int, default=mc.dim)
@@ -105,7 +121,9 @@ def register(sub):
     p.add_argument("--epochs", type=int, default=tc.epochs)
     p.add_argument("--batch-size", type=int, default=tc.batch_size)
     p.add_argument("--lr", type=float, default=None,
-                   help="Adam learning rate (default: per family; 1e-3 for self above 2,000 items)")
+                   help="Adam learning rate (default, per family: " + per_family(
+                       lambda d: f"{d.lr:g}" + (f" ({d.lr_large:g} above {tc.full_max_items:,} items)" if d.lr_large else ""))
+                   + ")")
     p.add_argument("--patience", type=int, default=tc.patience,
                    help="validations without improvement before stopping")
     p.add_argument("--min-improvement", type=float, default=tc.min_improvement,
@@ -113,10 +131,11 @@ def register(sub):
                         "fraction of it (0: any gain)")
     p.add_argument("--weight-average", type=float, default=None,
                    help="keep an exponential moving average of the weights, with this weight on the past per "
-                        "step (0: the last weights; default: 0.99, or 0 for self)")
-    p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long")
+                        "step (0: the last weights; default, per family: " + per_family(lambda d: f"{d.weight_average:g}")
+                   + ")")
+    p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long (0: no limit)")
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default or 0: all cores)")
     p.add_argument("--seed", type=int, default=tc.seed)
     p.add_argument("--out", required=True, help="folder for model.pt and metrics.json")
     p.set_defaults(func=_train_entry)

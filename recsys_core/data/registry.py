@@ -7,7 +7,7 @@ folder where downloads go. Nothing here touches the network.
 import os
 from dataclasses import dataclass
 
-from ..errors import DataError
+from ..errors import DataError, UserError
 from .dataset import Dataset
 from .loaders import BUILTIN, detect_format, load_path, load_sample
 
@@ -19,6 +19,19 @@ def cache_dir() -> str:
 
 def data_dir(explicit: str | None = None) -> str:
     return explicit or os.environ.get("ATTENTION_LENS_DATA") or os.path.join(cache_dir(), "datasets")
+
+
+def folder_within(text: str, root: str) -> str:
+    """The folder a visitor typed, if it lies inside `root` (after resolving links and '..'), else a
+    UserError: a shared server must not list or read folders its owner did not offer. The CLI reads
+    any path its user names; only the app asks this."""
+    path = os.path.realpath(os.path.expanduser(text.strip()))
+    base = os.path.realpath(root)
+    if path != base and os.path.commonpath([path, base]) != base:
+        raise UserError("That folder is outside this server's data folder, so the app will not read it. "
+                        "Fix: pick a folder inside the data folder, or ask whoever runs the server to set "
+                        "ATTENTION_LENS_DATA (or ATTENTION_LENS_OPEN_FOLDERS=1 on a one-person machine).")
+    return path
 
 
 def resolve_path(spec: str, data_dir_: str | None = None) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 def _json(obj, omit_none: tuple = ()) -> dict:
     """The dataclass's fields in order, leaving out the optional ones that are None."""
-    return {k: v for k, v in vars(obj).items() if not (k in omit_none and v is None) and not k.startswith("_")}
+    return {k: v for k, v in vars(obj).items() if not (k in omit_none and v is None)}
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Recommendation:
     planted: PlantedCause | None = None
 
     @property
-    def why_not(self) -> bool:
+    def is_why_not(self) -> bool:
         return self.kind == "why-not"
 
     def to_json(self) -> dict:
@@ -106,25 +106,15 @@ class Explanation:
     attention_maps: list[AttentionMap] | None = None  # self-attention: every layer and head
     explained_by: str = ""  # what explains a recommendation of this family, in words
     # Not in the JSON: what the pages need to know about the family behind it.
-    _has_focus: bool = True  # weights that single out items (False: uniform, as the mean baseline's)
-
-    @property
-    def has_focus(self) -> bool:
-        return self._has_focus
+    has_focus: bool = True  # weights that single out items (False: uniform, as the mean baseline's)
 
     @property
     def has_attention(self) -> bool:
         return bool(self.recommendations) and self.recommendations[0].soft is not None
 
-    @property
-    def hard_trained(self) -> bool:
-        return self.attention == "hard"
-
-    def titles(self) -> list[str]:
-        return [h.title for h in self.history]
-
     def to_json(self) -> dict:
         out = _json(self, ("attention_maps",))
+        del out["has_focus"]
         out["history"] = [h.to_json() for h in self.history]
         out["recommendations"] = [r.to_json() for r in self.recommendations]
         out["why_not"] = [r.to_json() for r in self.why_not]

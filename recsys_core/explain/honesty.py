@@ -7,7 +7,7 @@ import torch
 from .explanation import Honesty
 
 
-def influence(model, seq, cand, n) -> np.ndarray:
+def removal_influence(model, seq, cand, n) -> np.ndarray:
     """(K, n): score drop for each candidate when each visible history item is removed (set to padding)."""
     L = seq.shape[1]
     variants = seq.repeat(n, 1)  # (n, L)

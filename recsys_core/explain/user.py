@@ -16,6 +16,7 @@ import torch
 
 from ..data.lookup import find_item, find_user
 from ..data.preprocess import Prepared, pad_sequence
+from ..errors import UserError
 from ..store.opened import Loaded
 from .explanation import (
     AttentionMap,
@@ -24,8 +25,7 @@ from .explanation import (
     PlantedCause,
     Recommendation,
 )
-from .honesty import honesty
-from .honesty import influence as removal_test
+from .honesty import honesty, removal_influence
 
 
 def _history(data: Prepared, u: int, visible: np.ndarray) -> list[HistoryItem]:
@@ -69,7 +69,11 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
     seq = pad_sequence(visible.tolist(), L).to(device)  # (1, L)
     n = len(visible)
     scores = model.score(seq)[0].float()  # (N+1,)
+    scores = torch.where(torch.isfinite(scores), scores, float("-inf"))  # NaN/inf never outrank a finite score
     scores[torch.from_numpy(full_hist).to(device)] = float("-inf")  # never recommend what the user has
+    if not torch.isfinite(scores).any() and len(np.unique(full_hist)) < data.n_items:
+        raise UserError(f"this model's scores are not finite (NaN or infinite) for user {data.user_ids[u]}: "
+                        "it is broken. Fix: retrain it.")
     k = max(1, min(k, int(torch.isfinite(scores).sum())))
     rec_items = torch.topk(scores, k).indices.tolist()
     extra = [find_item(data, x) for x in extra_items]
@@ -77,7 +81,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
     out = Explanation(model=loaded.name, dataset=data.name, user_id=str(data.user_ids[u]),
                       history_total=int(len(full_hist)), history=_history(data, u, visible), max_len=L,
                       arch=loaded.meta.arch, attention=loaded.meta.attention, explained_by=model.explained_by,
-                      _has_focus=model.attention_has_focus)
+                      has_focus=model.attention_has_focus)
     all_scores = model.score(seq, cand)[0].float()
     expl = model.explain(seq, cand) if model.has_attention else {}
     uniform = not model.attention_has_focus  # uniform weights (mean): soft and hard are both those weights
@@ -85,7 +89,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
     def row_weights(key, j):
         return expl[key][0, j, -n:].float().cpu().numpy() if key in expl else None
 
-    infl = removal_test(model, seq, cand, n) if influence and n > 1 else None
+    infl = removal_influence(model, seq, cand, n) if influence and n > 1 else None
     for j, i in enumerate(rec_items + extra):
         w, soft = row_weights("weights", j), row_weights("soft", j)
         hard = None
@@ -113,7 +117,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                     trigger_item_id=str(data.item_ids[trig]), trigger_title=str(data.titles[trig]), position=p,
                     steps_back=int(n - p), soft_weight=None if soft is None else float(soft[p]),
                     hard_hit=None if hard is None or uniform else bool(hard[p] > 0 and hard[p] == hard.max()))
-        (out.why_not if rec.why_not else out.recommendations).append(rec)
+        (out.why_not if rec.is_why_not else out.recommendations).append(rec)
     if "maps" in expl:
         out.attention_maps = [
             AttentionMap(layer=li, head=h, weights=np.round(m[0, h, -n:, -n:].float().cpu().numpy(), 5).tolist())

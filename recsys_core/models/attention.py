@@ -210,8 +210,8 @@ ATTENTION = {
     "dot": Dot,
     "cosine": Cosine,
     "additive": Additive,
-    "hard": Hard,
     "sparsemax": Sparsemax,
+    "hard": Hard,
 }
 
 

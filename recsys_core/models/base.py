@@ -49,7 +49,7 @@ class Recommender(nn.Module):
     sampling = "sequence"
     positions_per_window = None  # targets the loss averages over per training window (None: every position)
     # Train on batches of similar-length windows: each pool of this many batches is sorted by length
-    # before it is cut, so batches can drop their all-padding columns (see train.length_batches). 0: mixed.
+    # before it is cut, so batches can drop their all-padding columns (see training/batching.length_batches). 0: mixed.
     bucket_pool = 0
     trim_padding = True  # scores do not depend on leading padding, so training may drop it
     trainable = True
@@ -67,7 +67,7 @@ class Recommender(nn.Module):
 
     @classmethod
     def check(cls, cfg) -> list[tuple[str, str]]:
-        """(field, problem) pairs for settings this family cannot take (ModelConfig.validate checks the rest)."""
+        """(field, problem, fix) for each setting this family cannot take (ModelConfig.validate checks the rest)."""
         return []
 
     @classmethod

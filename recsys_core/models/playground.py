@@ -7,7 +7,7 @@
 With `heads` > 1 the dims are split: head h sees dims [h*d/H, (h+1)*d/H) of q, k and v, attends on its
 own, and the head outputs are concatenated (W_O = identity, to keep the toy readable). A window of W
 keeps only the W most recent keys (the last rows). The normalizers are the app's own
-(`recsys_core.attention`), so what the playground teaches is what the models run.
+(`recsys_core.models.attention`), so what the playground teaches is what the models run.
 
 References: Vaswani et al. 2017 (scaled dot, multi-head); Luong et al. 2015 (dot); Bahdanau et al.
 2015 (additive); Martins & Astudillo 2016 (sparsemax); Jang et al. 2017 (straight-through Gumbel).
@@ -19,6 +19,7 @@ import torch
 from .attention import ATTENTION, Additive, Attention, Hard, masked_softmax, window_mask
 
 VARIANTS = {name: cls.summary for name, cls in ATTENTION.items()}  # the models' own registry, in words
+NOISY = {name for name, cls in ATTENTION.items() if issubclass(cls, Hard)}  # trained with Gumbel noise
 
 
 @dataclass
@@ -36,7 +37,8 @@ def _toy(variant: str, d: int) -> Attention:
     1 (the playground applies its own), and additive's W = U = I, v = 1 (vᵀ tanh(q + k))."""
     if variant not in ATTENTION:
         raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    module = ATTENTION[variant](dim=d, temperature=1.0, hidden=d).double().eval()
+    with torch.random.fork_rng():  # its initial weights (overwritten below) must not draw from the global stream
+        module = ATTENTION[variant](dim=d, temperature=1.0, hidden=d).double().eval()
     if isinstance(module, Additive):
         with torch.no_grad():
             module.W.weight.copy_(torch.eye(d))
@@ -73,12 +75,13 @@ def attend(query, keys, values, *, variant: str = "soft", temperature: float = 1
         raw = module.logits(qh[None, :, None, :], kh[None])[0, :, 0]  # (H, L)
     logits = raw / temperature
     m = mask.expand(heads, L)
+    noisy = logits
     if gumbel and isinstance(module, Hard):
         g = torch.Generator().manual_seed(seed)
         u = torch.rand(raw.shape, generator=g, dtype=raw.dtype).clamp(1e-9, 1 - 1e-9)
-        logits = logits - torch.log(-torch.log(u))  # softmax(s / tau + g), as attention.Hard trains
-    weights = module.normalize(logits, m)  # eval mode: hard is the deterministic argmax of these logits
-    soft = masked_softmax(logits, m)  # the softmax of the same logits: hard's gradient view, sparsemax's dense twin
+        noisy = logits - torch.log(-torch.log(u))  # softmax(s / tau + g), as attention.Hard trains
+    weights = module.normalize(noisy, m)  # eval mode: hard is the deterministic argmax of these logits
+    soft = masked_softmax(noisy, m)  # the softmax of the same logits: hard's gradient view, sparsemax's dense twin
     head_out = torch.einsum("hl,hlv->hv", weights, vh)  # (H, dv/H)
     return PlaygroundResult(logits=logits, weights=weights, soft=soft, head_outputs=head_out,
                             output=head_out.reshape(-1), mask=mask[0])

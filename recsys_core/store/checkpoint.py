@@ -8,33 +8,75 @@ is refused with a one-line message.
 import json
 import os
 import platform
+import re
+import shutil
 import tempfile
 import time
+import warnings
 
 import torch
 
 from ..data.preprocess import Prepared, PrepConfig
 from ..errors import CheckpointError
-from ..models import build_model
+from ..models import FAMILIES, build_model
 from ..models.config import ModelConfig
 from .meta import FORMAT, VERSION, CheckpointMeta, DatasetInfo, TrainingInfo
 
 FILENAME = "model.pt"
+STALE_SECONDS = 3600  # a `.tmp-*` this old was left by a killed writer: a live one is seconds old
+
+
+def fsync_path(path: str):
+    """Flush a file, or a folder's list of names, to disk; a platform that cannot (folders on Windows) skips it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(folder: str, suffix: str = "", max_age: float = STALE_SECONDS):
+    """Delete `.tmp-*` leftovers of writers killed mid-write; fresh ones may belong to a live writer."""
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".tmp-") and n.endswith(suffix)]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if time.time() - os.lstat(path).st_mtime < max_age:
+                continue
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
+        except OSError:  # another process cleaned it up first
+            pass
 
 
 def atomic_write_bytes(path: str, write):
-    """Call write(file) on a temp file beside `path`, then rename over it: readers never see half a file."""
+    """Call write(file) on a temp file beside `path`, fsync it, then rename over it: readers never see half
+    a file, and a crash or kill at any moment leaves either the old file or the new one under `path`."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
+    remove_stale_temps(folder, os.path.basename(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    fsync_path(folder)  # and the rename itself survives a power cut
 
 
 def atomic_write_json(path: str, obj):
@@ -74,13 +116,29 @@ def resolve_checkpoint_path(path: str) -> str:
     return path
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # deleted meanwhile
+        return 0
+
+
 def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
     """(meta, state_dict) or a one-line CheckpointError. The only place a checkpoint file is read."""
     path = resolve_checkpoint_path(path)
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated zip, pickle of something else, random bytes: all the same to a user
-        kind = "truncated or corrupt" if os.path.getsize(path) > 0 else "empty"
+        with warnings.catch_warnings():  # torch warns about odd pickle protocols: the one-line error says enough
+            warnings.simplefilter("ignore")
+            blob = torch.load(path, map_location="cpu", weights_only=True)  # never runs code from the file
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: the checkpoint was deleted while it was read. "
+                              "Fix: refresh the list, or retrain.") from None
+    except Exception as e:  # noqa: BLE001  truncated zip, pickle of something else, random bytes: one message
+        code = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        if code:
+            raise CheckpointError(f"{path}: refused: loading it would run code ({code.group(1)}); a checkpoint holds "
+                                  "only weights and metadata. Fix: load only files made by `train`.") from None
+        kind = "truncated or corrupt" if _size(path) > 0 else "empty"
         raise CheckpointError(f"{path}: not a readable checkpoint ({kind}: {type(e).__name__}). "
                               "Fix: re-download or retrain the model.") from None
     if not isinstance(blob, dict) or "meta" not in blob or "state_dict" not in blob:
@@ -94,9 +152,13 @@ def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
     if not isinstance(meta.get("version", 0), int) or meta.get("version", 0) > VERSION:
         raise CheckpointError(f"{path}: made by a newer Attention Lens (format {meta['version']}). Fix: upgrade.")
     try:
-        return CheckpointMeta.from_dict(meta), blob["state_dict"]
+        typed = CheckpointMeta.from_dict(meta)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise CheckpointError(f"{path}: checkpoint metadata is incomplete. Fix: retrain the model.") from None
+    if typed.arch not in FAMILIES:
+        raise CheckpointError(f"{path}: a model of the family {typed.arch!r}, which this version does not know. "
+                              "Fix: upgrade Attention Lens, or retrain the model.")
+    return typed, blob["state_dict"]
 
 
 def check_dataset(meta: CheckpointMeta, data: Prepared, path: str = "model"):

@@ -2,21 +2,25 @@
 (a folder shared by every session on the server, so the teacher trains and the class explores).
 
 Each saved model is a folder `<library>/<id>/` holding model.pt and metrics.json. Saving is atomic
-(write to a hidden temp folder, then rename); a disk budget evicts the longest-saved models first.
-Listing reads each checkpoint once per file version (cached by path, size and mtime), not on every call.
+(write and fsync a hidden temp folder, then rename); deleting renames the folder away before removing it,
+so a listing never sees half a model. A disk budget evicts the longest-saved models first; saves and
+evictions take turns through a lock file, so an eviction never removes a model while it is being saved.
+Listing takes no lock; it reads each checkpoint once per file version (cached by path, size and mtime).
 """
+import errno
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..data.sample import SAMPLE_DIR
 from ..errors import UserError
-from .checkpoint import FILENAME, read_checkpoint
+from .checkpoint import FILENAME, fsync_path, read_checkpoint, remove_stale_temps
 from .meta import CheckpointMeta
 
 SHIPPED_DIR = os.path.join(SAMPLE_DIR, "models")
@@ -83,10 +87,39 @@ def _entry(folder: str, shipped: bool) -> Entry | None:
 
 
 def _scan(root: str, shipped: bool) -> list[Entry]:
-    if not os.path.isdir(root):
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:  # no library yet
         return []
-    found = (_entry(os.path.join(root, d), shipped) for d in sorted(os.listdir(root)) if not d.startswith("."))
+    found = (_entry(os.path.join(root, d), shipped) for d in names if not d.startswith("."))
     return [e for e in found if e is not None]
+
+
+@contextmanager
+def _turn(root: str):
+    """Hold the library's lock file: one save-or-eviction at a time across processes and threads."""
+    try:
+        import fcntl
+        fd = os.open(os.path.join(root, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except (ImportError, OSError):  # Windows or a read-only library: renames still keep each model whole
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove(folder: str) -> bool:
+    """Rename the model folder out of sight, then delete it: False if another process got there first."""
+    gone = os.path.join(os.path.dirname(folder), f".tmp-gone-{os.path.basename(folder)}-{os.urandom(3).hex()}")
+    try:
+        os.rename(folder, gone)
+    except OSError:
+        return False
+    shutil.rmtree(gone, ignore_errors=True)
+    return True
 
 
 def list_models(lib: str | None = None, include_shipped: bool = True) -> list[Entry]:
@@ -105,11 +138,11 @@ def save_to_library(src_dir: str, name: str, dataset: str, label: str = "", lib:
     root = library_dir(lib)
     try:
         os.makedirs(root, exist_ok=True)
+        remove_stale_temps(root)  # folders of saves and deletes that were killed half-way
         tmp = tempfile.mkdtemp(dir=root, prefix=".tmp-")
     except OSError as e:
         raise UserError(f"{root}: cannot write the model library ({e.strerror or e}). "
                         "Fix: set ATTENTION_LENS_MODELS to a writable folder.") from None
-    model_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(name)}-{_slug(dataset)}-{os.urandom(2).hex()}"
     try:
         for f in (FILENAME, "metrics.json"):
             if os.path.exists(os.path.join(src_dir, f)):
@@ -118,15 +151,35 @@ def save_to_library(src_dir: str, name: str, dataset: str, label: str = "", lib:
         if label:
             with open(os.path.join(tmp, "label.txt"), "w", encoding="utf-8") as f:
                 f.write(label)
-        os.replace(tmp, os.path.join(root, model_id))
+        for f in os.listdir(tmp):
+            fsync_path(os.path.join(tmp, f))
+        fsync_path(tmp)  # every byte is on disk before the folder gets a visible name
+        with _turn(root):
+            model_id = _move_in(tmp, root, f"{_slug(name)}-{_slug(dataset)}")
+            _enforce(root, budget_mb, max_models, keep=model_id)
+            entry = _entry(os.path.join(root, model_id), False)
     except OSError as e:
         raise UserError(f"{root}: cannot save the model ({e.strerror or e}). "
                         "Fix: free some disk space, or delete models from the library.") from None
     finally:
         if os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-    enforce_budget(lib, budget_mb, max_models, keep=model_id)
-    return _entry(os.path.join(root, model_id), False)
+    return entry
+
+
+def _move_in(tmp: str, root: str, stem: str) -> str:
+    """Give the finished temp folder its id by one rename; a new id if another save took that one."""
+    for _ in range(5):
+        model_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}-{os.urandom(3).hex()}"
+        try:
+            os.rename(tmp, os.path.join(root, model_id))  # fails, never merges, when the name exists
+        except OSError as e:
+            if e.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                continue
+            raise
+        fsync_path(root)
+        return model_id
+    raise OSError(errno.EEXIST, "no free model id")
 
 
 def delete_model(model_id: str, lib: str | None = None):
@@ -134,24 +187,33 @@ def delete_model(model_id: str, lib: str | None = None):
     # Only a plain folder name: "", "x/" or ".." would otherwise name the library itself or its parent.
     plain = bool(model_id) and model_id == os.path.basename(model_id) and not model_id.startswith(".")
     folder = os.path.join(root, model_id) if plain else ""
-    if not plain or not os.path.isdir(folder):
+    if not plain or not os.path.isdir(folder) or not _remove(folder):
         raise UserError(f"model {model_id!r} is not in the library (it may have been deleted already). Fix: refresh the list.")
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def enforce_budget(lib: str | None = None, budget_mb: float = DEFAULT_BUDGET_MB, max_models: int = DEFAULT_MAX_MODELS,
                    keep: str = "") -> list[str]:
-    """Delete the longest-saved models until the library fits; returns the ids removed."""
-    entries = sorted(_scan(library_dir(lib), False), key=lambda e: (e.saved, e.id))
-    removed = []
+    """Delete the longest-saved models until the library fits; returns the ids removed. Never raises
+    for a model another process deletes meanwhile."""
+    root = library_dir(lib)
+    if not os.path.isdir(root):
+        return []
+    with _turn(root):
+        return _enforce(root, budget_mb, max_models, keep)
+
+
+def _enforce(root: str, budget_mb: float, max_models: int, keep: str) -> list[str]:
+    """enforce_budget with the lock held; `keep` (the model just saved) stays but counts towards the limits."""
+    entries = sorted(_scan(root, False), key=lambda e: (e.saved, e.id))
+    kept = [e for e in entries if e.id == keep]
+    victims = [e for e in entries if e.id != keep]
     total = sum(e.size_bytes for e in entries)
-    while entries and (total > budget_mb * 1e6 or len(entries) > max_models):
-        victim = entries.pop(0)
-        if victim.id == keep:
-            continue
-        shutil.rmtree(os.path.dirname(victim.path), ignore_errors=True)
-        total -= victim.size_bytes
-        removed.append(victim.id)
+    removed = []
+    while victims and (total > budget_mb * 1e6 or len(victims) + len(kept) > max_models):
+        victim = victims.pop(0)
+        if _remove(os.path.dirname(victim.path)):
+            removed.append(victim.id)
+        total -= victim.size_bytes  # gone either way: removed here or by someone else
     return removed
 
 
@@ -161,8 +223,8 @@ def usage(lib: str | None = None) -> dict:
 
 
 def read_metrics(entry: Entry) -> dict:
-    path = os.path.join(os.path.dirname(entry.path), "metrics.json")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
+    try:
+        with open(os.path.join(os.path.dirname(entry.path), "metrics.json"), encoding="utf-8") as f:
             return json.load(f)
-    return {}
+    except OSError:  # none saved, or the model was deleted meanwhile
+        return {}

@@ -25,7 +25,7 @@ class DatasetInfo:
 class TrainingInfo:
     seconds: float
     best_epoch: int
-    stopped: str  # epochs | early | time | cancelled | not-trainable
+    stopped: str  # epochs | early | time | cancelled | diverged | not-trainable
     loss: str
     lr: float | None
     device: str

@@ -34,6 +34,10 @@ def open_model(path: str, dataset_spec: str | None = None, data_dir: str | None 
                data: Prepared | None = None, device="cpu") -> Loaded:
     """The checkpoint at `path` (read once) with its dataset, refused if `data` is another dataset."""
     meta, state = read_checkpoint(path)
-    data = data or prepare_for(meta, dataset_spec, data_dir)
+    return loaded_from(meta, state, data or prepare_for(meta, dataset_spec, data_dir), path, device)
+
+
+def loaded_from(meta: CheckpointMeta, state: dict, data: Prepared, path: str = "model", device="cpu") -> Loaded:
+    """A checkpoint already read, with its dataset: refused if `data` is another dataset."""
     check_dataset(meta, data, path)
     return Loaded(model_from(meta, state, path).to(device), meta, data, path)

@@ -2,8 +2,8 @@
 before a target), batches of similar-length windows, and the per-step weights that keep every
 target counting the same.
 
-`sequence` models (SASRec) learn from every position of one window per user; `prefix` models
-(target attention, mean) learn from one example per training interaction, the window ending there.
+`sequence` models (self, target) learn from several positions of windows cut from each user's
+sequence; `prefix` models (mean) learn from one example per training interaction, the window ending there.
 """
 import numpy as np
 import torch

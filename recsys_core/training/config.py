@@ -46,7 +46,7 @@ class TrainConfig:
     # Settings left as None (or "auto") are the model family's to choose: `family` below is a
     # family class from models.FAMILIES (or its name), whose `defaults` say what it trains best with.
 
-    def resolved_loss(self, n_items: int, family="self") -> str:
+    def resolved_loss(self, n_items: int, family) -> str:
         if self.loss != "auto":
             return self.loss
         loss = _defaults(family).loss
@@ -54,7 +54,7 @@ class TrainConfig:
             return loss
         return "full" if n_items <= self.full_max_items else "sampled"
 
-    def resolved_negatives(self, family="self") -> int:
+    def resolved_negatives(self, family) -> int:
         return self.negatives if self.negatives is not None else _defaults(family).negatives
 
     def resolved_averaging(self, family) -> tuple[float, float]:
@@ -96,9 +96,9 @@ class TrainConfig:
         check_number("min_eval_steps", self.min_eval_steps, low=1, integer=True, optional=True)
         check_number("eval_users", self.eval_users, low=1, integer=True)
         check_number("seed", self.seed, low=0, high=2 ** 32 - 1, integer=True)
-        check_number("threads", self.threads, low=1, high=1024, integer=True, optional=True)
-        check_number("max_seconds", self.max_seconds, low=0, low_open=True, optional=True,
-                     fix="pass a positive number of seconds for {max_seconds}, or leave it out (no limit)")
+        check_number("threads", self.threads, low=0, high=1024, integer=True, optional=True)  # 0: all cores
+        check_number("max_seconds", self.max_seconds, low=0, optional=True,  # 0: no limit, as None
+                     fix="pass a number of seconds for {max_seconds}, or 0 / leave it out for no limit")
         check_number("weight_decay", self.weight_decay, low=0)
         check_number("anneal_steps", self.anneal_steps, low=1, integer=True)
         check_number("window_stride", self.window_stride, low=1, integer=True, optional=True)

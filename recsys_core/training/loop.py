@@ -20,7 +20,7 @@ import torch
 from ..data.preprocess import Prepared, pad_left
 from ..errors import Cancelled, UserError
 from .averaging import WeightAverage
-from .batching import epoch_batches, item_counts, length_batches, training_ends  # noqa: F401 (re-exported)
+from .batching import epoch_batches, item_counts, training_ends
 from .config import TrainConfig
 from .device import resolve_device, set_threads
 from .early_stop import EarlyStop
@@ -196,6 +196,9 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     if not model.trainable:
         result.stopped = "not-trainable"
         return result
+    if data.n_users < 2:
+        raise UserError(f"Only {data.n_users} user has enough interactions: a model learns what users share, and its "
+                        "test metrics would describe one person. Fix: use a dataset with more users.")
     examples = training_ends(data, model.sampling, plan.stride, rng)
     if len(examples) == 0:
         raise UserError("No user has two training interactions, so there is nothing to learn from. "

@@ -1,8 +1,10 @@
 """Train, evaluate and save in one call: shared by the CLI, the app's worker and the shipped-models script."""
 import os
+import tempfile
 from dataclasses import dataclass, field
 
 from ..data.preprocess import Prepared
+from ..errors import UserError
 from ..models import build_model
 from ..models.config import ModelConfig
 from ..store.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
@@ -23,18 +25,34 @@ class TrainOutcome:
     history: list = field(default_factory=list)  # per validation: epoch, loss, seconds, ndcg@10, hr@10
 
 
+def check_writable(out_dir: str):
+    """A UserError unless `out_dir` is (or can be made) a folder this process can write into."""
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as e:
+        what = "is a file, not a folder" if os.path.isfile(out_dir) else f"cannot be written ({e.strerror or e})"
+        raise UserError(f"{out_dir}: the output folder {what}. Fix: pass a folder you can write to.") from None
+
+
 def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfig, out_dir: str,
                    dataset_spec: str = "sample", callback=None, cancel=None) -> TrainOutcome:
     """Train, evaluate on the test split under both protocols, write model.pt + metrics.json atomically."""
+    check_writable(out_dir)  # before training: minutes of work must not end in "cannot write there"
     model = build_model(model_cfg, data.n_items, seed=train_cfg.seed)
     result = train(model, data, train_cfg, model_cfg.max_len, callback=callback, cancel=cancel)
     metrics = evaluate(model, data, max_len=model_cfg.max_len)
     meta = make_meta(model, data, model_cfg, train_cfg, metrics, result, dataset_spec)
     path = os.path.join(out_dir, FILENAME)
-    save_checkpoint(path, model.cpu(), meta)
-    atomic_write_json(os.path.join(out_dir, "metrics.json"),
-                      {"model": model_cfg.name, "dataset": data.name, "seconds": round(result.train_seconds, 3),
-                       "best_epoch": result.best_epoch, "stopped": result.stopped, "loss": result.loss,
-                       "lr": result.lr, **metrics})
+    try:
+        save_checkpoint(path, model.cpu(), meta)
+        atomic_write_json(os.path.join(out_dir, "metrics.json"),
+                          {"model": model_cfg.name, "dataset": data.name, "seconds": round(result.train_seconds, 3),
+                           "best_epoch": result.best_epoch, "stopped": result.stopped, "loss": result.loss,
+                           "lr": result.lr, **metrics})
+    except OSError as e:  # e.g. the disk filled up while training: the previous model there is left as it was
+        raise UserError(f"{out_dir}: cannot save the model there ({e.strerror or e}). "
+                        "Fix: free some disk space or pass another output folder.") from None
     return TrainOutcome(path=path, metrics=metrics, seconds=result.train_seconds, best_epoch=result.best_epoch,
                         stopped=result.stopped, meta=meta, history=result.history)

@@ -3,6 +3,8 @@ every row, times made int64 seconds (numbers pass through, ISO dates are convert
 dropped and interactions sorted by time within each user, each with a notice, and catalogue entries
 added for items that only occur in the interactions.
 """
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -25,6 +27,8 @@ def finish(ds: Dataset) -> Dataset:
                             "Fix: fill in or remove those rows.")
     df = df.assign(user_id=df["user_id"].astype(str).str.strip(), item_id=df["item_id"].astype(str).str.strip(),
                    timestamp=_seconds(df["timestamp"], src))
+    if ds.has_times:
+        df = df.assign(timestamp=_plausible_times(df["timestamp"].to_numpy(), src, ds.notices))
     dup = df.duplicated()
     if dup.any():
         ds.notices.append(f"{src}: removed {int(dup.sum())} exact duplicate rows.")
@@ -45,6 +49,24 @@ def finish(ds: Dataset) -> Dataset:
     if len(extra):
         ds.items = pd.concat([ds.items, make_items(extra)], ignore_index=True)
     return ds
+
+
+# Unix seconds for 1973 .. 2286 are 1e8 .. 1e10; milliseconds for the same years are 1e11 .. 1e13.
+MILLISECONDS_ABOVE = 1e11
+
+
+def _plausible_times(t: np.ndarray, src: str, notices: list) -> np.ndarray:
+    """Milliseconds turned into seconds, and times after today reported (kept: they still order)."""
+    if len(t) and np.median(t) > MILLISECONDS_ABOVE:
+        notices.append(f"{src}: the timestamps look like milliseconds since 1970; converted them to seconds.")
+        t = t // 1000
+    now = time.time()
+    future = t > now + 86400
+    if len(t) and np.median(t) > 1e8 and future.any():
+        latest = time.strftime("%Y-%m-%d", time.gmtime(min(float(t.max()), 253402214400)))
+        notices.append(f"{src}: {int(future.sum()):,} interactions are dated after today (latest {latest}); "
+                       "kept them in time order. Fix: check the clock or time zone of the export if that is wrong.")
+    return t
 
 
 def _seconds(ts: pd.Series, src: str) -> np.ndarray:

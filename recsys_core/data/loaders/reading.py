@@ -11,6 +11,23 @@ import pandas as pd
 from ...errors import DataError
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# More rows than this are refused rather than read: memory grows with rows, and a server shared by
+# a class should not be taken down by one upload. MovieLens-20M has 20M; set ATTENTION_LENS_MAX_ROWS to change it.
+DEFAULT_MAX_ROWS = 25_000_000
+
+
+def max_rows() -> int:
+    try:
+        return max(1, int(os.environ.get("ATTENTION_LENS_MAX_ROWS", DEFAULT_MAX_ROWS)))
+    except ValueError:
+        return DEFAULT_MAX_ROWS
+
+
+def check_rows(path: str, n: int, cap: int):
+    """Refuse a table read with nrows=cap + 1 that came back longer than the cap."""
+    if n > cap:
+        raise DataError(f"{path}: more than {cap:,} rows, the most this server reads. "
+                        "Fix: sample or split the file, or raise ATTENTION_LENS_MAX_ROWS where you run the app.")
 
 
 def _read_text(path: str, **kw) -> pd.DataFrame:

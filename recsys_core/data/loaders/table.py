@@ -3,6 +3,7 @@ the mapping from common column names (`guess_columns`), reading just the header 
 the separator a file's extension implies, and loading the mapped columns, with the catalogue taken from
 the title and category columns. Parquet support imports pyarrow only when a Parquet file is read.
 """
+import csv
 import re
 
 import numpy as np
@@ -10,7 +11,16 @@ import pandas as pd
 
 from ...errors import DataError
 from ..dataset import Dataset, make_items
-from .reading import _check_delimiter, _first_line, _ratings, _read_text, _show, _stem
+from .reading import (
+    _check_delimiter,
+    _first_line,
+    _ratings,
+    _read_text,
+    _show,
+    _stem,
+    check_rows,
+    max_rows,
+)
 
 COLUMNS_FIX = "pass --columns user=COL,item=COL,timestamp=COL"
 
@@ -47,20 +57,35 @@ def read_table_columns(path: str) -> list[str]:
     sep = _csv_sep(path)
     cols = [str(c) for c in _read_text(path, sep=sep, nrows=0).columns]
     _check_delimiter(path, cols, sep, "save it comma-separated as .csv, or tab-separated as .tsv.")
+    _check_unique_header(path, sep)
     return cols
+
+
+def _check_unique_header(path: str, sep: str):
+    """pandas renames a repeated column (item_id, item_id.1): refuse instead of picking one silently."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        header = next(csv.reader([f.readline()], delimiter=sep), [])
+    names = [h.strip() for h in header]
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        raise DataError(f"{path}: the header names column(s) {', '.join(twice)} more than once. "
+                        "Fix: rename or remove the repeated column, so each name is used once.")
 
 
 def load_table(path: str, columns: dict | None = None) -> Dataset:
     found = read_table_columns(path)
     roles = _mapping(path, found, columns)
     wanted = list(dict.fromkeys(roles.values()))
+    cap = max_rows()
     if _is_parquet(path):
         df = _parquet(path, wanted)
+        check_rows(path, len(df), cap)
     else:
         # All columns, not usecols=wanted: with usecols pandas silently drops the extra fields of a ragged
         # row, and those usually mean unquoted delimiters inside a title.
         text = [roles[r] for r in ("user", "item", "title", "category") if r in roles]
-        df = _read_text(path, sep=_csv_sep(path), dtype={c: str for c in text})
+        df = _read_text(path, sep=_csv_sep(path), dtype={c: str for c in text}, nrows=cap + 1)
+        check_rows(path, len(df), cap)
     inter = pd.DataFrame({"user_id": _ids(df[roles["user"]]), "item_id": _ids(df[roles["item"]])})
     notices = []
     if "timestamp" in roles:
