@@ -1,9 +1,10 @@
 """Explain: for one user, the top-K recommendations and the history items behind each of them, seen
-through soft and hard attention side by side, with a check of whether that attention is honest."""
+through soft and hard attention side by side, with a check of whether that attention is honest;
+what-if editing of the history, and exports (JSON, CSV, HTML report)."""
 import streamlit as st
 
 from ui import explain_view as ev
-from ui import model_pick, user_pick, why_view
+from ui import measured_view, model_pick, ratings_view, user_pick, whatif_view, why_view
 from ui.frame import require_frame
 from ui.state import friendly, loaded_model, model_meta
 from ui.urls import share_params, show_url_notice
@@ -42,28 +43,37 @@ data = loaded_model(path).data
 history, recs = st.columns(2, gap="medium")
 with history:
     st.subheader(f"User {res.user_id}: history")
-    shown = len(res.history)
-    st.caption(f"The {shown} most recent of {res.history_total} interactions, oldest first: what the model reads."
-               if shown < res.history_total else f"All {shown} interactions, oldest first.")
+    st.caption(ev.history_caption(res))
     st.dataframe(ev.history_frame(res, data), hide_index=True, height=360,
                  column_config={"Steps back": st.column_config.NumberColumn("Back", width=50),
                                 "Title": st.column_config.TextColumn(width="medium")})
 with recs:
     st.subheader(f"Top {len(res.recommendations)} recommendations")
     st.caption(f"Explained by {res.explained_by}.")
-    st.dataframe(ev.recommendations_frame(res), hide_index=True, height=360,
+    predicted = friendly(ratings_view.predicted_ratings, path, res) or {}
+    st.dataframe(ev.recommendations_frame(res, predicted), hide_index=True, height=360,
                  column_config={"#": st.column_config.NumberColumn(width=40),
                                 "Score": st.column_config.NumberColumn(format="%.3f", width=60)})
 
 st.subheader("Attention: soft and hard, side by side")
-hard_res = friendly(ev.explain, hard_path, res.user_id, k) if hard_path else None
-ev.attention_maps(res, hard_res, hard_trained=meta.hard_trained)
+recommended = res.recommendations
+# The hard-trained model scores this model's recommendations, so its map has the same rows in the same order.
+hard_res = (friendly(ev.explain, hard_path, res.user_id, 1, tuple(r.item_id for r in recommended))
+            if hard_path else None)
+ev.attention_maps(res, hard_res and ev.same_rows(hard_res, res), hard_trained=meta.hard_trained)
 
 st.subheader("See why")
-recommended = res.recommendations
+why_view.follow_list("_explain_why", [r.item_id for r in recommended])
 j = st.selectbox("Why does the model recommend…", range(len(recommended)), key="_explain_why",
                  format_func=lambda j: f"{j + 1}. {recommended[j].title}")
 why_view.explain_one(recommended[j], res, "why")
+measured_view.measured(path, res, recommended[j], k, "why")
 
 st.subheader("Why not …?")
-ev.why_not(path, res, k, data)
+why_view.why_not(path, res, k, data)
+
+st.subheader("What if the history were different?")
+whatif_view.what_if_editor(path, res, k)
+
+st.subheader("Take it with you")
+whatif_view.exports(res, meta)

@@ -30,7 +30,7 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 QUEUED = "ahead of yours"  # what ui/train_view.py shows a job waiting for the trainer
 TRAINED = re.compile(r"trained in \d+ s, best epoch")  # the results' success line (not "Trained in … Evaluating")
 PAGES = {  # sidebar title -> (path, text near the end of the page: there once the page has rendered)
-    "Data": ("", "Next: train a model on this dataset"),
+    "Data": ("", "a model on this dataset"),  # "Next: train …" or, on the embedded shop, "Or train …"
     "Train": ("train", "Start training"),
     "Explain": ("explain", "Why not"),
     "Compare": ("compare", "Soft attention of each model's own top recommendations"),
@@ -247,8 +247,8 @@ class Visitor:
     async def upload(self, path: Path):
         """Data page: upload a CSV, accept the guessed column mapping, wait until it is the dataset."""
         self.step = f"uploading {path.name}"
-        await self.page.get_by_text("Upload your own CSV or Parquet").click()
-        await self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        await self.page.get_by_text("Upload your own data").click()
+        await self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))  # the ratings file, not the catalogue
         use = self.page.get_by_role("button", name="Use this file")
         await use.wait_for(timeout=self.timeout)
         await self.idle()

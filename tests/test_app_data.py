@@ -159,18 +159,48 @@ def test_save_upload_writes_atomically_under_a_safe_name(tmp_path):
 
 
 def test_an_upload_with_a_column_mapping_becomes_the_sessions_dataset(tmp_path):
+    from recsys_core.data import stored
     text = "customer_id,product,when,stars\n" + "".join(f"c{u},p{(u * k) % 9},2024-01-{k + 1:02d},4\n"
                                                     for u in range(1, 5) for k in range(5))
     path = save_upload(text.encode(), "shop.csv", str(tmp_path / "session"))
     columns = read_table_columns(path)
     mapping = {**guess_columns(columns), "item": "product", "timestamp": "when"}  # what the form pre-fills + picks
     assert mapping["user"] == "customer_id" and mapping["rating"] == "stars"
-    assert len(load_dataset(path, None, mapping).interactions) == 20
+    meta = stored.add(path, columns=mapping, shown={path: "shop.csv"})  # what "Use this file" does
+    assert len(load_dataset(meta.id).interactions) == 20
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["uploads"] = {path: {"name": "shop.csv", "columns": mapping}}
-    at.session_state["dataset_spec"] = path
-    at.session_state["columns"] = mapping
+    at.session_state["dataset_spec"] = meta.id
+    at.session_state["_stored_known"] = [meta.id]
     at.run()
     assert not at.exception and not at.error
     assert metric(at, "Users") == "4" and metric(at, "Interactions") == "20"
-    assert "shop.csv" in offered(at)
+    assert "shop" in offered(at) and any("shop.csv" in o for o in dataset_box(at).options)
+
+
+def test_another_sessions_upload_is_not_offered_until_a_model_on_it_is_saved(tmp_path):
+    """A visitor's upload stays theirs on a shared server; a model saved to the shared library makes it visible,
+    as the library already shows that model to everyone."""
+    from recsys_core.data import stored
+    from recsys_core.data.preprocess import prepare
+    from recsys_core.models.config import ModelConfig
+    from recsys_core.store import library
+    from recsys_core.training.config import TrainConfig
+    from recsys_core.training.run import train_and_save
+    path = tmp_path / "private.csv"
+    path.write_text("user,item,timestamp\n" + "".join(f"u{u},i{(u + k) % 6},{k}\n" for u in range(6) for k in range(4)))
+    meta = stored.add(str(path), name="Private shop")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "Private shop" not in offered(at)
+    train_and_save(prepare(load_dataset(meta.id)), ModelConfig(arch="popular"), TrainConfig(epochs=1),
+                   str(tmp_path / "m"), dataset_spec=meta.id)
+    library.save_to_library(str(tmp_path / "m"), "popular", meta.name)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "Private shop" in offered(at)
+
+
+def test_the_landing_pages_first_step_is_exploring_the_shipped_models():
+    """The embedded shop comes with trained models: the next step offered first is Explain, not training."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    links = [(el.proto.label, el.proto.page) for el in at.get("page_link")]
+    assert links[0][0].startswith("Next: explore") and "explain" in links[0][1]
+    assert any("train" in page for _, page in links[1:])

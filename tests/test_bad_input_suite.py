@@ -215,8 +215,9 @@ def test_unknown_user_and_a_checkpoint_from_a_newer_version(mean_model, tmp_path
 
 @pytest.mark.parametrize("params,notice", [
     ({"user": "x" * 200}, "200 characters is longer than any user id"),
-    ({"dataset": "/etc"}, "only built-in datasets can be shared"),
-    ({"dataset": "../../etc/passwd"}, "only built-in datasets can be shared"),
+    ({"dataset": "/etc"}, "not a built-in or stored dataset on this server"),
+    ({"dataset": "../../etc/passwd"}, "not a built-in or stored dataset on this server"),
+    ({"dataset": "ds-000000000000"}, "not a built-in or stored dataset on this server"),
     ({"model": "../../../etc"}, "it is not in the library"),
 ])
 def test_a_bad_link_is_ignored_with_a_notice(app_dirs, params, notice):

@@ -21,10 +21,10 @@ def words(agree: bool, spearman: float) -> list[str]:
     return [text for _, text in honesty_words(rec, res)]
 
 
-def test_agreement_on_the_top_item_qualifies_a_low_rank_correlation():
-    first, second = words(agree=True, spearman=-0.62)
-    assert "tells the truth" in first
-    assert second.startswith("Beyond that item") and "opposite orders" in second
+def test_agreement_on_the_top_item_with_opposite_orders_is_never_called_the_truth():
+    """Issue 12: a green "attention tells the truth" box sat above "they rank them in opposite orders"."""
+    said = words(agree=True, spearman=-0.62)
+    assert len(said) == 1 and "tells the truth" not in said[0] and "opposite orders" in said[0]
 
 
 def test_rank_correlation_reads_plainly_when_it_does_not_contradict():

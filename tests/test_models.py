@@ -82,7 +82,7 @@ def test_target_score_equals_attention_output_dot_candidate(attention):
     seq = torch.tensor([[0, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6]])
     cand = torch.tensor([[9, 10, 11], [12, 13, 14]])
     fast = model.score(seq, cand)
-    keys, values, valid = model.encode(seq)
+    keys, values, valid, _ = model.encode(seq)  # the fourth: attribute ids (None without item features)
     e = model.item(cand)  # (B, C, D)
     qpos = torch.full((2, 1), 5)
     mask, bias = model._mask_bias(valid, qpos)

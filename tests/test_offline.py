@@ -147,7 +147,7 @@ async def walk_every_page(url: str, chromium: str, outside: list) -> Visitor:
         await v.open("Data")
         await v.page.get_by_text("Data folder and MovieLens downloads").click()
         await v.page.get_by_text("ml-latest-small").first.wait_for()  # the offer to download, not a download
-        await v.page.get_by_text("Upload your own CSV or Parquet").click()
+        await v.page.get_by_text("Upload your own data").click()
         await v.idle()
         await v.check("Data panels")
         await v.nav("Train")

@@ -4,11 +4,12 @@ Every attention heatmap uses one colour scale, cividis (readable with the common
 deficiencies and in both themes), fixed to 0..1 on a square-root ramp, so two maps side by side
 compare cell by cell and small soft weights stay visible.
 Axes are positional (0..n-1) with titles as tick text, so two history items with the same title stay
-two columns; tick labels are truncated and the hover carries the full text.
+two columns; long tick labels are shortened from the middle (the start and the distinguishing end,
+often a model number or a year, both stay) and the hover carries the full text. Heights are capped,
+so a map with many rows stays on one screen.
 """
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
-from plotly.subplots import make_subplots
 
 # Cividis with its colours placed on a square-root ramp: still one fixed 0..1 scale for every map,
 # but the small weights soft attention spreads over long histories (0.02-0.1) get distinct colours.
@@ -19,52 +20,80 @@ PICK = "◆ "  # marks the hard pick in labels
 
 
 def short(text: str, n: int = 26) -> str:
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """`text` in at most n characters, cut from the middle: "Mirrorless Camera Z620" -> "Mirrorless Cam…Z620".
+
+    The last word (a model number, a year in brackets) is what tells two similar titles apart, so it
+    is kept whole when it fits in half the room; otherwise the cut keeps a third of the room at the end."""
+    text = " ".join(str(text).split())
+    if len(text) <= n:
+        return text
+    last = text.rsplit(" ", 1)[-1]
+    tail = last if len(last) <= n // 2 else text[-max(1, n // 3):]
+    head = text[: max(1, n - 1 - len(tail))].rstrip()
+    return head + "…" + tail
 
 
 def _tick_angle(n_cols: int) -> int:
     return -90 if n_cols > 12 else -45
 
 
+def _cell(v) -> str:
+    return "not in this model's view" if v is None else f"{v:.3f}"
+
+
 def attention_heatmap(weights, rows: list[str], cols: list[str], *, title: str = "", cell_word: str = "weight",
                       marks=(), row_name: str = "Recommendation", col_name: str = "History item",
                       col_notes: list[str] | None = None, height: int | None = None,
-                      show_scale: bool = True, label_len: int = 24, max_labels: int = 24) -> go.Figure:
-    """weights: rows x cols in [0, 1]; rows/cols: full labels (truncated on the axes, whole in the hover).
+                      show_scale: bool = True, label_len: int = 24, max_labels: int = 24,
+                      x_title: str = "", col_ticks: list[str] | None = None, max_height: int = 640,
+                      always_label=()) -> go.Figure:
+    """weights: rows x cols in [0, 1] (None: a blank cell); rows/cols: full labels (shortened on the axes,
+    whole in the hover).
 
     marks: (row, col) cells to outline, e.g. where the planted trigger sits. col_notes: extra hover
-    text per column (e.g. "3 steps back"). With more than `max_labels` columns only every n-th column
-    is labelled, counting back from the most recent (the hover still names every cell).
+    text per column (e.g. "3 steps back"). col_ticks: tick text per column instead of the shortened
+    titles (the compact view labels positions). With more than `max_labels` columns only every n-th
+    column is labelled, counting back from the most recent, and those in `always_label` (the hover
+    still names every cell).
+    x_title: a line under the map (e.g. how many older items are hidden). Rows shrink so the figure
+    stays within `max_height` pixels.
     """
     n_rows, n_cols = len(rows), len(cols)
     step = -(-n_cols // max_labels)
-    labelled = [c for c in range(n_cols) if (n_cols - 1 - c) % step == 0]
+    labelled = sorted({c for c in range(n_cols) if (n_cols - 1 - c) % step == 0} | set(always_label))
     notes = col_notes or [""] * n_cols
+    ticks = col_ticks or [short(c, label_len) for c in cols]
     marked = set(marks)
     hover = [[f"<b>{row_name}</b>: {rows[r]}<br><b>{col_name}</b>: {cols[c]}"
-              + (f" ({notes[c]})" if notes[c] else "") + f"<br><b>{cell_word}</b>: {weights[r][c]:.3f}"
+              + (f" ({notes[c]})" if notes[c] else "") + f"<br><b>{cell_word}</b>: {_cell(weights[r][c])}"
               + ("<br>★ the planted trigger" if (r, c) in marked else "")
               for c in range(n_cols)] for r in range(n_rows)]
-    fig = go.Figure(go.Heatmap(
-        z=weights, x=list(range(n_cols)), y=list(range(n_rows)), zmin=0.0, zmax=1.0, colorscale=SCALE,
-        text=hover, hovertemplate="%{text}<extra></extra>", xgap=1, ygap=1,
-        showscale=show_scale and n_rows >= 4,  # a colour bar squeezed into one or two rows is unreadable
-        colorbar=dict(title=dict(text="weight", side="right"), tickvals=[0, 0.1, 0.25, 0.5, 1], thickness=12)))
-    for r, c in marks:
-        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-                      line=dict(color=ORANGE, width=3))
-    label_px = 6.5 * min(label_len, max((len(short(c, label_len)) for c in cols), default=4))
-    bottom = int(label_px * (1.0 if n_cols > 12 else 0.75)) + 30
-    fig.update_layout(
+    gap = 1 if n_cols <= 80 else 0  # a gap would eat a narrow column whole
+    label_px = 6.5 * min(label_len, max((len(ticks[c]) for c in labelled), default=4))
+    bottom = int(label_px * (1.0 if n_cols > 12 else 0.75)) + 30 + (20 if x_title else 0)
+    top = 40 if title else 10
+    row_px = max(4, min(26, (max_height - bottom - top) // max(1, n_rows)))
+    heat = dict(type="heatmap", z=weights, x=list(range(n_cols)), y=list(range(n_rows)), zmin=0.0, zmax=1.0,
+                colorscale=SCALE, text=hover, hovertemplate="%{text}<extra></extra>", xgap=gap,
+                ygap=1 if n_rows <= 40 else 0,
+                showscale=show_scale and n_rows >= 4,  # a colour bar squeezed into one or two rows is unreadable
+                colorbar=dict(title=dict(text="weight", side="right"), tickvals=[0, 0.1, 0.25, 0.5, 1], thickness=12))
+    layout = dict(
         title=dict(text=title, font=dict(size=14)) if title else None,
-        height=height or max(180, 26 * n_rows + bottom + (40 if title else 10)),
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-        xaxis=dict(tickmode="array", tickvals=labelled, ticktext=[short(cols[c], label_len) for c in labelled],
-                   tickangle=_tick_angle(n_cols), tickfont=dict(size=11), showgrid=False, zeroline=False),
-        yaxis=dict(tickmode="array", tickvals=list(range(n_rows)), ticktext=[short(r, label_len) for r in rows],
+        height=height or max(150, row_px * n_rows + bottom + top),
+        margin=dict(l=10, r=10, t=top, b=10),
+        shapes=[dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color=ORANGE, width=3))
+                for r, c in marks],
+        xaxis=dict(tickmode="array", tickvals=labelled, ticktext=[ticks[c] for c in labelled],
+                   tickangle=_tick_angle(n_cols), tickfont=dict(size=11), showgrid=False, zeroline=False,
+                   title=dict(text=x_title, font=dict(size=12)) if x_title else None),
+        yaxis=dict(tickmode="array", tickvals=list(range(n_rows)) if row_px >= 11 else [],
+                   ticktext=[short(r, label_len) for r in rows] if row_px >= 11 else [],
                    autorange="reversed", tickfont=dict(size=11), showgrid=False, zeroline=False),
     )
+    # Built from plain dicts without plotly's per-value validation (the bulk of a map's server time); every
+    # key above is a valid heatmap/layout property, which the tests' figures (validated by plotly) confirm.
+    fig = go.Figure(data=[heat], layout={k: v for k, v in layout.items() if v is not None}, _validate=False)
     return fig
 
 
@@ -73,30 +102,25 @@ def why_figure(labels: list[str], soft: list[float] | None, influence: list[floa
     """Two bar panels over the same history items: attention weight, and score drop when removed."""
     panels = [(n, v, c) for n, v, c in (("attention (soft weight)", soft, BLUE),
                                         ("score drop if removed", influence, ORANGE)) if v is not None]
-    fig = make_subplots(rows=1, cols=len(panels), shared_yaxes=True, horizontal_spacing=0.06,
-                        subplot_titles=[p[0] for p in panels])
     y = list(range(len(labels)))
-    for i, (name, values, colour) in enumerate(panels, start=1):
-        colours = [colour if v >= 0 else GREY for v in values]
-        fig.add_trace(go.Bar(x=values, y=y, orientation="h", marker_color=colours, name=name, customdata=hover,
-                             hovertemplate="%{customdata}<br>" + name + ": %{x:.4f}<extra></extra>"), row=1, col=i)
-    fig.update_yaxes(tickmode="array", tickvals=y, ticktext=[short(t, 44) for t in labels], autorange="reversed",
-                     tickfont=dict(size=11))
-    fig.update_xaxes(zeroline=True, zerolinecolor=GREY)
-    fig.update_layout(height=max(220, 22 * len(labels) + 80), showlegend=False, bargap=0.25,
-                      margin=dict(l=10, r=10, t=40, b=10))
-    return fig
-
-
-def metric_bars(models: list[str], values: dict[str, list[float]], metric: str = "NDCG@10") -> go.Figure:
-    """Grouped bars: one group per model, one bar per protocol (values: protocol -> list per model)."""
-    fig = go.Figure()
-    for (protocol, vals), colour in zip(values.items(), (BLUE, ORANGE, GREY)):
-        fig.add_trace(go.Bar(x=models, y=vals, name=f"{protocol} ranking", marker_color=colour,
-                             hovertemplate="%{x}<br>" + metric + " %{y:.4f}<extra>" + protocol + "</extra>"))
-    fig.update_layout(barmode="group", height=320, yaxis_title=metric, margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", y=1.12))
-    return fig
+    gap, n = 0.06, len(panels)
+    width = (1 - gap * (n - 1)) / n
+    traces, layout = [], dict(height=max(220, 22 * len(labels) + 80), showlegend=False, bargap=0.25,
+                              margin=dict(l=10, r=10, t=40, b=10), annotations=[])
+    for i, (name, values, colour) in enumerate(panels):
+        axis = "" if i == 0 else str(i + 1)
+        lo = i * (width + gap)
+        traces.append(dict(type="bar", x=values, y=y, orientation="h", name=name, customdata=hover,
+                           marker=dict(color=[colour if v >= 0 else GREY for v in values]),
+                           xaxis=f"x{axis}", yaxis="y",
+                           hovertemplate="%{customdata}<br>" + name + ": %{x:.4f}<extra></extra>"))
+        layout[f"xaxis{axis}"] = dict(domain=[lo, lo + width], anchor="y", zeroline=True, zerolinecolor=GREY)
+        layout["annotations"].append(dict(text=name, x=lo + width / 2, y=1.0, xref="paper", yref="paper",
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    layout["yaxis"] = dict(tickmode="array", tickvals=y, ticktext=[short(t, 44) for t in labels],
+                           autorange="reversed", tickfont=dict(size=11), anchor="x")
+    # Plain dicts, not make_subplots: the same two panels sharing one y axis at a tenth of the server time.
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def weight_bars(names: list[str], weights, visible, head_names: list[str], soft=None) -> go.Figure:

@@ -1,5 +1,6 @@
-"""The Data page's parts: the dataset picker, the data folder with MovieLens downloads, the upload
-with its column-mapping form, and the statistics (cards, charts, the embedded shop's story)."""
+"""The Data page's parts: the dataset picker, the data folder with MovieLens downloads, saving an
+upload's bytes, and the statistics (cards, charts, the embedded shop's story). The upload form is
+ui.upload_view; the stored datasets' list is ui.stored_view."""
 import math
 import os
 
@@ -8,13 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from recsys_core.data import download as downloader
+from recsys_core.data import stored
 from recsys_core.data.dataset import Dataset
-from recsys_core.data.loaders import ROLES, guess_columns, read_table_columns
 from recsys_core.data.registry import data_dir as resolved_data_dir
 from recsys_core.data.registry import folder_within, list_datasets
 from recsys_core.data.stats import Stats, compute_stats
 from recsys_core.errors import DataError, UserError
-from ui.state import data_dir, dataset_for, friendly, select_dataset, session_dir
+from ui.state import data_dir, friendly, select_dataset, visible_stored
 
 UPLOAD_TYPES = ("csv", "tsv", "parquet", "pq")
 MOVIELENS = {  # what a download brings, so nobody fetches ml-1m by mistake on a slow line
@@ -40,17 +41,19 @@ def dataset_options() -> dict:
     options = {"sample": "Embedded shop (sample) · planted trigger → follow-up purchases"}
     for a in list_datasets(data_dir())[1:]:
         options[a.name] = f"{os.path.basename(a.path)} · {a.fmt}"  # a.name is the folder's path outside BUILTIN
-    for path, up in (st.session_state.get("uploads") or {}).items():
-        options[path] = f"{up['name']} · your upload"
+    for m in visible_stored():
+        options[m.id] = f"{m.name} · {', '.join(m.files)} · {m.interactions:,} interactions"
     spec = st.session_state["dataset_spec"]
-    if spec not in options:  # e.g. a model's dataset that is not in this data folder
-        options[spec] = f"{os.path.basename(spec) or spec} · not found in the data folder"
+    if spec not in options:  # e.g. a model's dataset that is not in this data folder, or a link's
+        if meta := stored.find(spec, data_dir()) if stored.is_id(spec) else None:
+            options[spec] = f"{meta.name} · {', '.join(meta.files)} · {meta.interactions:,} interactions"
+        else:
+            options[spec] = f"{os.path.basename(spec) or spec} · not found on this server"
     return options
 
 
 def _picked():
-    spec = st.session_state["data_pick"]
-    select_dataset(spec, (st.session_state.get("uploads") or {}).get(spec, {}).get("columns"))
+    select_dataset(st.session_state["data_pick"])
 
 
 def picker():
@@ -122,64 +125,6 @@ def save_upload(data: bytes, name: str, folder: str, types=UPLOAD_TYPES) -> str:
         os.fsync(f.fileno())  # on disk before the rename: a crash then leaves the old file or the new one
     os.replace(tmp, path)  # a reader never sees half a file, even when a file of that name is re-uploaded
     return path
-
-
-def _as_named(fn, path: str, name: str, *args):
-    """fn(path, *args), with the temp path in an error message replaced by the name the user knows."""
-    try:
-        return fn(path, *args)
-    except UserError as e:
-        raise type(e)(str(e).replace(path, name)) from None
-
-
-def upload():
-    st.caption("Any table of interactions: one row per (user, item, time). Time may be Unix seconds or dates; "
-               "rating, title and category are optional.")
-    up = st.file_uploader("CSV, TSV or Parquet", type=list(UPLOAD_TYPES), key="data_upload")
-    if up is None:
-        return
-    saved = st.session_state.setdefault("_upload_paths", {})  # file_id -> path: save each upload once
-    if up.file_id not in saved:
-        path = friendly(save_upload, up.getvalue(), up.name, session_dir())
-        if path is None:
-            return
-        saved[up.file_id] = path
-    path = saved[up.file_id]
-    columns = friendly(_as_named, read_table_columns, path, up.name)
-    if columns is None:
-        return
-    mapping = _mapping_form(up.name, up.file_id, columns)
-    if mapping is None:
-        return
-    ds = friendly(_as_named, dataset_for, path, up.name, mapping)
-    if ds is not None:
-        st.session_state.setdefault("uploads", {})[path] = {"name": up.name, "columns": mapping}
-        select_dataset(path, mapping)
-        flash(f"Using {up.name}: {len(ds.interactions):,} interactions.")
-        st.rerun()
-
-
-def _mapping_form(name: str, file_id: str, columns: list[str]) -> dict | None:
-    """Role -> column, pre-filled from common column names; None until submitted with user and item."""
-    guess = guess_columns(columns)
-    with st.form(f"data_mapping_{file_id}", border=False):
-        st.markdown(f"**Which column is which in `{name}`?** ({len(columns)} columns)")
-        cells = st.columns(3)
-        for i, role in enumerate(ROLES):
-            need = " (required)" if role in ("user", "item") else ""
-            cells[i % 3].selectbox(role.capitalize() + need, [NONE] + columns,
-                                   index=columns.index(guess[role]) + 1 if role in guess else 0,
-                                   key=f"data_map_{role}_{file_id}")
-        st.caption("Without a timestamp the row order is used as time.")
-        if not st.form_submit_button("Use this file", type="primary"):
-            return None
-    mapping = {r: v for r in ROLES if (v := st.session_state[f"data_map_{r}_{file_id}"]) != NONE}
-    missing = [r for r in ("user", "item") if r not in mapping]
-    if missing:
-        st.error(f"{name}: no column chosen for the {' and '.join(missing)} ids. "
-                 "Fix: pick the column that holds them above.", icon=":material/error:")
-        return None
-    return mapping
 
 
 # --- statistics ----------------------------------------------------------------------------------

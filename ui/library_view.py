@@ -39,6 +39,10 @@ def _source(path: str) -> str:
 
 def dataset_problem(spec: str) -> str | None:
     """Why a model's dataset cannot be opened here, as a one-line hint; None when it can."""
+    from recsys_core.data import stored
+    if stored.is_id(spec) and stored.find(spec, data_dir()) is None:
+        return ("It was trained on an uploaded dataset that was deleted from this server: upload the same file "
+                "(and catalogue) on the Data page again, and this model finds it.")
     try:
         path = resolve_path(spec, data_dir())
     except UserError:

@@ -94,16 +94,23 @@ def choose_hard_model(opts: dict[str, str], model_path: str) -> str | None:
     return current or None
 
 
+def _dataset_name(meta: CheckpointMeta) -> str:
+    """The dataset's name now: a stored dataset may have been renamed since the model was trained."""
+    from recsys_core.data import stored
+    now = stored.find(meta.dataset.spec) if stored.is_id(meta.dataset.spec) else None
+    return (now.name if now else meta.dataset.name).replace("*", "\\*")
+
+
 def model_card(meta: CheckpointMeta):
     """Dataset, model, key metrics and settings of a checkpoint, in one bordered box."""
     training, cfg = meta.training, meta.model_config
     with st.container(border=True):
-        cols = st.columns([1.6, 1.2, 1, 1, 1, 1])
-        cols[0].metric("Model", meta.model_name)
-        cols[1].metric("Dataset", meta.dataset.name,
-                       help=f"{meta.dataset.users:,} users · {meta.dataset.items:,} items")
-        for col, (protocol, metric) in zip(cols[2:], [("full", "ndcg@10"), ("full", "hr@10"),
-                                                       ("sampled", "ndcg@10"), ("sampled", "hr@10")]):
+        # Names as text, not st.metric values: a metric cuts a long name to "Cinem…" at this width.
+        st.markdown(f"**{meta.model_name}** on **{_dataset_name(meta)}** · {meta.dataset.users:,} users · "
+                    f"{meta.dataset.items:,} items")
+        cols = st.columns(4)
+        for col, (protocol, metric) in zip(cols, [("full", "ndcg@10"), ("full", "hr@10"),
+                                                  ("sampled", "ndcg@10"), ("sampled", "hr@10")]):
             value = meta.metric(protocol, metric)
             col.metric(f"{metric.split('@')[0].upper()} {protocol}", "—" if value is None else f"{value:.3f}")
         uses = meta.family.settings  # the settings that apply to this family
@@ -113,7 +120,8 @@ def model_card(meta: CheckpointMeta):
                     f"dim {cfg.dim}" if "dim" in uses else None,
                     f"{cfg.layers} layers · {cfg.heads} heads" if "heads" in uses else None,
                     f"history length {cfg.max_len}" if "max_len" in uses else "ignores the history",
-                    f"dropout {cfg.dropout}" if "dropout" in uses else None]
+                    f"dropout {cfg.dropout}" if "dropout" in uses else None,
+                    f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
         seed = (meta.train_config or {}).get("seed")
         trained = (f"trained {training.seconds:.0f} s on {training.device}, best epoch "
                    f"{training.best_epoch} (stopped: {training.stopped})"

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from recsys_core.store.opened import Loaded
 
 DEFAULTS = {
-    "dataset_spec": "sample",  # "sample", "ml-100k", ..., or a path (uploads are saved per session)
+    "dataset_spec": "sample",  # "sample", "ml-100k", ..., a stored dataset's id (uploads), or a folder's path
     "model_path": None,  # path of the selected model.pt
     "user_id": None,  # selected user (the dataset's own id, as a string)
     "hard_model_path": None,  # optional hard-trained model compared on the Explain page
@@ -147,6 +147,9 @@ def model_meta(path: str | None) -> CheckpointMeta | None:
 
 def select_dataset(spec: str, columns: dict | None = None):
     """Make `spec` the session's dataset; a selected model or user that belongs to another dataset is cleared."""
+    from recsys_core.data.stored import is_id
+    if is_id(spec):
+        remember_stored(spec)
     changed = spec != st.session_state.get("dataset_spec")
     st.session_state["dataset_spec"] = spec
     st.session_state["columns"] = columns
@@ -158,6 +161,28 @@ def select_dataset(spec: str, columns: dict | None = None):
             st.session_state[key] = None
 
 
+def remember_stored(dataset_id: str):
+    """This session added or opened a stored dataset: list it in its menus from now on."""
+    known = st.session_state.setdefault("_stored_known", [])
+    if dataset_id not in known:
+        known.append(dataset_id)
+
+
+def visible_stored() -> list:
+    """The stored datasets this session may list: those it added or opened, and those with a model in the
+    shared library (the library already shows them to everyone). On a one-person machine
+    (ATTENTION_LENS_OPEN_FOLDERS=1) every stored dataset. Another visitor's upload stays private otherwise."""
+    from recsys_core.data import stored
+    found = stored.list_stored(data_dir())
+    if os.environ.get("ATTENTION_LENS_OPEN_FOLDERS") == "1" or not found:
+        return found
+    from recsys_core.store.library import (
+        list_models,  # imports torch: only when something is stored
+    )
+    known = set(st.session_state.get("_stored_known", [])) | {e.spec for e in list_models(include_shipped=False)}
+    return [m for m in found if m.id in known]
+
+
 def select_model(path: str) -> CheckpointMeta:
     """Make the checkpoint at `path` the session's model and its dataset the session's dataset.
 
@@ -166,8 +191,7 @@ def select_model(path: str) -> CheckpointMeta:
     meta, _ = read_checkpoint(path)
     spec = meta.dataset.spec
     if spec != st.session_state.get("dataset_spec"):
-        uploads = st.session_state.get("uploads") or {}
-        select_dataset(spec, uploads.get(spec, {}).get("columns"))
+        select_dataset(spec)
     st.session_state["model_path"] = path
     if st.session_state.get("hard_model_path") == path:
         st.session_state["hard_model_path"] = None

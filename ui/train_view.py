@@ -41,6 +41,7 @@ DEFAULTS = {  # widget key -> default, from the config dataclasses (0 stands for
     "train_encoder": _M.encoder, "train_loss": _T.loss, "train_dim": _M.dim, "train_layers": _M.layers,
     "train_heads": _M.heads, "train_max_len": _M.max_len, "train_epochs": _T.epochs, "train_batch": _T.batch_size,
     "train_lr": _T.lr, "train_max_seconds": 120, "train_seed": _T.seed, "train_device": _T.device,
+    "train_item_features": False,
 }
 
 
@@ -73,6 +74,9 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
                     help="Attend only to the most recent W items; 0 = the whole history.")
     c1.selectbox("Encoder", ENCODERS, key="train_encoder", disabled="encoder" not in family.settings,
                  help="Target attention only: a GRU/LSTM over the history before attention (as in NARM).")
+    c1.toggle("Item features", key="train_item_features", disabled="item_features" not in family.settings,
+              help="Also attend over each history item's categories or genres (from the dataset or its catalogue); "
+                   "Explain then shows which attribute values drove each recommendation.")
     c2.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get, key="train_loss",
                  help=f"auto picks by architecture and catalogue size: {_T.resolved_loss(n_items, family)} here. "
                       "BCE uses one negative per position, as the SASRec paper does.")
@@ -115,11 +119,23 @@ def _checked(model_cfg: ModelConfig, train_cfg: TrainConfig):
     return prepared()
 
 
+def _with_features(model_cfg: ModelConfig, data) -> ModelConfig:
+    """The form's config, with the dataset's item attribute table when "Item features" is on."""
+    family = FAMILIES[model_cfg.arch]
+    if not st.session_state.get("train_item_features") or "item_features" not in family.settings:
+        return model_cfg
+    from recsys_core.models.features import with_item_features
+    return with_item_features(model_cfg, data.categories).validate()
+
+
 def start(model_cfg: ModelConfig, train_cfg: TrainConfig) -> bool:
     """Start a job for the session's dataset; the previous job is discarded unless its model is in use.
     False (with the reason on screen) when the settings or the dataset are refused."""
     data = friendly(_checked, model_cfg, train_cfg, names=FIELD_LABELS)
     if data is None:
+        return False
+    model_cfg = friendly(_with_features, model_cfg, data, names=FIELD_LABELS)
+    if model_cfg is None:
         return False
     old = st.session_state.get("job")
     if old is not None and not (st.session_state.get("model_path") or "").startswith(old.out_dir + os.sep):

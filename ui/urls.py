@@ -1,10 +1,12 @@
-"""Shareable URLs: ?dataset=...&model=...&user=... restore a view for built-in datasets and saved
-models. Values from the URL are validated like any input and ignored (with a notice) when invalid."""
+"""Shareable URLs: ?dataset=...&model=...&user=... restore a view for built-in and stored datasets
+and saved models, also after a server restart. Values from the URL are validated like any input and
+ignored (with a notice) when invalid; a server path never goes into a link."""
 import os
 
 import streamlit as st
 
 from recsys_core.data.loaders import BUILTIN
+from ui.state import remember_stored
 
 MAX_USER_ID = 64  # longer "ids" in a link are not ids: say so instead of looking them up
 
@@ -17,21 +19,34 @@ def restore_from_url():
     qp = st.query_params
     ds = qp.get("dataset")
     if ds:
-        if ds in BUILTIN:
+        if _shareable(ds):
             st.session_state["dataset_spec"] = ds
+            if ds not in BUILTIN:
+                remember_stored(ds)
         else:
-            st.session_state["_url_notice"] = f"Ignored dataset {ds!r} from the link: only built-in datasets can be shared."
+            st.session_state["_url_notice"] = (f"Ignored dataset {ds[:80]!r} from the link: it is not a built-in or "
+                                               "stored dataset on this server (it may have been deleted).")
     model = qp.get("model")
     if model:
         from recsys_core.store.library import (
             list_models,  # imports torch: only links that name a model pay for it
         )
         match = [e for e in list_models() if e.id == model]
-        if match:
+        if match and (_shareable(match[0].spec) or _server_folder(match[0].spec)):
             st.session_state["model_path"] = match[0].path
-            st.session_state["dataset_spec"] = _spec_of(match[0])
+            st.session_state["dataset_spec"] = match[0].spec
+            if match[0].spec not in BUILTIN:
+                remember_stored(match[0].spec)
+        elif match:
+            st.session_state["_url_notice"] = (f"Ignored model {model!r} from the link: the dataset it was trained on "
+                                               f"({match[0].dataset}) is not on this server any more.")
         else:
             st.session_state["_url_notice"] = f"Ignored model {model!r} from the link: it is not in the library."
+    edit = qp.get("edit")
+    if edit and len(edit) <= 500:
+        st.session_state["_url_edit"] = edit  # checked against the user's history on the Explain page
+    elif edit:
+        st.session_state["_url_notice"] = f"Ignored the history edit from the link: {len(edit):,} characters is too long."
     user = qp.get("user")
     if user and len(user) <= MAX_USER_ID:
         st.session_state["user_id"] = user
@@ -40,15 +55,32 @@ def restore_from_url():
                                            f"user id here ({MAX_USER_ID} at most).")
 
 
-def _spec_of(entry) -> str:
-    spec = getattr(entry, "spec", None) or entry.dataset
-    return spec if spec in BUILTIN else st.session_state.get("dataset_spec", "sample")
+def _server_folder(spec: str) -> bool:
+    """A library model's dataset that is a folder or file on this server which the app may read (inside its
+    data folder, or anywhere with ATTENTION_LENS_OPEN_FOLDERS=1): its model links work too."""
+    from recsys_core.data.registry import data_dir, folder_within
+    from recsys_core.errors import UserError
+    if not spec or not os.path.exists(spec):
+        return False
+    if os.environ.get("ATTENTION_LENS_OPEN_FOLDERS") == "1":
+        return True
+    try:
+        folder_within(spec, data_dir(None))
+        return True
+    except UserError:
+        return False
+
+
+def _shareable(spec: str) -> bool:
+    """A built-in dataset, or a stored one that is still here: what a link may name (never a server path)."""
+    from recsys_core.data import stored
+    return spec in BUILTIN or (stored.is_id(spec) and stored.find(spec) is not None)
 
 
 def share_params(user_id: str | None = None):
     """Write the current selection into the address bar so the URL can be shared."""
     spec = st.session_state.get("dataset_spec")
-    if spec in BUILTIN:
+    if _shareable(spec or ""):
         st.query_params["dataset"] = spec
     path = st.session_state.get("model_path")
     if path:

@@ -1,6 +1,7 @@
-"""Choosing a user: the id box, a random user, interesting users (on the embedded data, those whose
-planted trigger is waiting for its follow-up) and users who interacted with an item; and the
-planted truth for a model, cached per file version."""
+"""Choosing a user: the id box, a random user, interesting users of several kinds (a planted
+trigger's follow-up is due, taste or popularity drives the list, attention and the removal test
+disagree, a long history) and users who interacted with an item; and the planted truth for a model,
+cached per file version."""
 import os
 
 import numpy as np
@@ -40,7 +41,7 @@ def planted_rate(path: str) -> dict | None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _interesting(path: str, mtime: float, data_dir_: str | None) -> list[dict]:
-    return interesting_users(loaded_model(path).data, planted(path))
+    return interesting_users(loaded_model(path).data, planted(path), loaded=loaded_model(path))
 
 
 def _set_user(user_id):
@@ -67,7 +68,8 @@ def choose_user(path: str, key: str) -> str | None:
     c1, c2, c3 = st.columns([2, 1.3, 4], vertical_alignment="bottom")
     c1.text_input("User id", key=box, on_change=lambda: _set_user(st.session_state[box].strip()),
                   help=f"{data.n_users:,} users, e.g. {', '.join(map(str, data.user_ids[:3]))}")
-    c2.button("Random user", icon=":material/casino:", key=f"_{key}_random", on_click=_random_user, args=(data.user_ids,), width="stretch")
+    c2.button("Random user", icon=":material/casino:", key=f"_{key}_random", on_click=_random_user,
+              args=(data.user_ids,), width="stretch")
     c3.selectbox("Interesting users", list(why), key=pick, format_func=lambda u: f"{u} · {why[u]}",
                  placeholder="Users worth a look…", on_change=lambda: _set_user(st.session_state[pick]))
     with st.expander("Find users who interacted with an item", icon=":material/search:"):
@@ -76,10 +78,10 @@ def choose_user(path: str, key: str) -> str | None:
         if q.strip() and not hits:
             st.caption("No item title contains that text.")
         if hits:
-            titles = {h["item_id"]: f"{h['title']} ({h['interactions']} interactions)" for h in hits}
+            titles = {h["item_id"]: f"{h['title']} ({h['interactions']:,} interactions)" for h in hits}
             item = st.selectbox("Item", list(titles), format_func=titles.get, key=f"_{key}_item")
             users = users_who_interacted(data, item)
             ukey = f"_{key}_item_user"
-            st.selectbox(f"Users who interacted with it ({len(users)} shown)", users, index=None, key=ukey,
+            st.selectbox(f"Users who interacted with it ({len(users):,} shown)", users, index=None, key=ukey,
                          placeholder="Pick a user…", on_change=lambda: _set_user(st.session_state[ukey]))
     return st.session_state.get("user_id")

@@ -5,7 +5,7 @@ import sys
 from ..errors import UserError
 
 
-def parse_columns(text: str | None) -> dict | None:
+def parse_columns(text: str | None, flag: str = "--columns") -> dict | None:
     """'user=uid,item=iid,timestamp=ts' -> {'user': 'uid', ...}."""
     if not text:
         return None
@@ -13,14 +13,15 @@ def parse_columns(text: str | None) -> dict | None:
     for part in text.split(","):
         key, sep, val = part.partition("=")
         if not sep or not key.strip() or not val.strip():
-            raise UserError(f"--columns: {part!r} is not ROLE=COLUMN. Fix: e.g. --columns user=uid,item=iid,timestamp=ts")
+            raise UserError(f"{flag}: {part!r} is not ROLE=COLUMN. Fix: e.g. --columns user=uid,item=iid,timestamp=ts")
         out[key.strip()] = val.strip()
     return out
 
 
 def add_dataset_args(p: argparse.ArgumentParser, required: bool = False):
     p.add_argument("--dataset", default=None if required else "sample", required=required,
-                   help="sample, ml-100k, ml-1m, ml-latest-small, or a PATH to a file or folder (default: sample)")
+                   help="sample, ml-100k, ml-1m, ml-latest-small, a stored dataset's id or name (see `datasets`), "
+                        "or a PATH to a file or folder (default: sample)")
     p.add_argument("--data-dir", default=None,
                    help="where dataset names are looked up (default: $ATTENTION_LENS_DATA, else the user cache)")
     p.add_argument("--columns", default=None,

@@ -1,20 +1,72 @@
-"""CLI commands for datasets: datasets, stats, make-sample, download."""
+"""CLI commands for datasets: datasets (list, add, rename, delete), stats, make-sample, download."""
 import json
 import sys
 
-from .common import add_dataset_args, load_from_args
+from ..errors import UserError
+from .common import add_dataset_args, load_from_args, parse_columns
 
 
 def cmd_datasets(args):
+    from ..data import stored
     from ..data.registry import data_dir, list_datasets
     found = list_datasets(args.data_dir)
+    kept = stored.list_stored(args.data_dir)
     if args.json:
-        print(json.dumps([vars(a) for a in found], indent=2))
+        print(json.dumps([vars(a) for a in found] + [{"name": m.id, "path": m.path, "fmt": "stored", **m.to_dict()}
+                                                     for m in kept], indent=2))
         return
     print(f"data directory: {data_dir(args.data_dir)}")
     for a in found:
         print(f"  {a.name:<24} {a.fmt:<18} {a.path or '(embedded)'}")
+    use = stored.usage(args.data_dir)
+    print(f"stored datasets: {use['datasets']} in {stored.store_dir(args.data_dir)} "
+          f"({use['bytes'] / 1e6:,.1f} MB of {use['budget_bytes'] / 1e6:,.0f} MB)")
+    for m in kept:
+        print(f"  {m.id:<24} {m.name[:40]:<40} {m.interactions:>12,} interactions  {m.users:,} users  {m.items:,} items")
     print("download MovieLens with: python -m recsys_core download ml-100k|ml-1m|ml-latest-small")
+    print("store your own with: python -m recsys_core datasets add RATINGS [--items CATALOGUE] [--name NAME]")
+
+
+def cmd_datasets_add(args):
+    from ..data import stored
+    meta = stored.add(args.ratings, args.items, name=args.name, columns=parse_columns(args.columns),
+                      item_columns=parse_columns(args.item_columns, "--item-columns"), data_dir_=args.data_dir)
+    for n in meta.notices:
+        print(f"notice: {n}", file=sys.stderr)
+    cat = meta.catalogue
+    if cat:
+        print(f"catalogue {cat.file}: {cat.matched:,} of {cat.matched + cat.unmatched:,} items matched ({cat.share:.1%}), "
+              f"{cat.catalogue_only:,} catalogue entries never interacted with"
+              + (f"; unmatched e.g. {', '.join(cat.unmatched_examples)}" if cat.unmatched else ""), file=sys.stderr)
+    print(f"stored {meta.name!r}: {meta.interactions:,} interactions, {meta.users:,} users, {meta.items:,} items, "
+          f"{meta.bytes / 1e6:,.1f} MB", file=sys.stderr)
+    print(meta.id)  # the last line: what --dataset takes
+
+
+def cmd_datasets_rename(args):
+    from ..data import stored
+    meta = stored.rename(args.dataset_id, args.new_name, args.data_dir)
+    print(f"{meta.id} is now called {meta.name!r}")
+
+
+def cmd_datasets_delete(args):
+    from ..data import stored
+    from ..store.library import delete_dataset, models_of
+    meta = stored.find(args.dataset_id, args.data_dir)
+    if meta is None:
+        raise UserError(f"{args.dataset_id}: no stored dataset has that id or name. "
+                        "Fix: see `python -m recsys_core datasets`.")
+    doomed = models_of(meta.id, args.models_dir)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(f"deleting {meta.name!r} ({meta.id}) also deletes its {len(doomed)} saved model(s). "
+                            "Fix: add --yes to confirm.")
+        answer = input(f"Delete {meta.name!r} ({meta.id}) and its {len(doomed)} saved model(s)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("kept it")
+            return
+    _, removed = delete_dataset(meta.id, args.data_dir, args.models_dir)
+    print(f"deleted {meta.name!r} ({meta.id}) and {len(removed)} model(s)")
 
 
 def cmd_stats(args):
@@ -39,10 +91,33 @@ def cmd_download(args):
 
 
 def register(sub):
-    p = sub.add_parser("datasets", help="list the built-in and detected datasets")
-    p.add_argument("--data-dir", default=None, help="where to look (default: $ATTENTION_LENS_DATA, else the user cache)")
+    data_dir_help = "the data directory (default: $ATTENTION_LENS_DATA, else the user cache); the store is its stored/"
+    p = sub.add_parser("datasets", help="list the built-in, detected and stored datasets; add, rename or delete stored ones")
+    p.add_argument("--data-dir", default=None, help=data_dir_help)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_datasets)
+    actions = p.add_subparsers(dest="action", metavar="{add,rename,delete}")
+    a = actions.add_parser("add", help="convert a file into a stored dataset; prints its id on the last line")
+    a.add_argument("ratings", metavar="RATINGS",
+                   help="CSV/TSV/Parquet (any delimiter), SASRec .txt, RecBole .inter, or a MovieLens/RecBole .zip or folder")
+    a.add_argument("--items", default=None, metavar="CATALOGUE",
+                   help="optional item file: id, title, category/genres and any other columns")
+    a.add_argument("--name", default=None, help="display name (default: the file's name); editable later")
+    a.add_argument("--columns", default=None, help="ratings mapping: user=COL,item=COL,timestamp=COL[,rating=COL]")
+    a.add_argument("--item-columns", default=None, help="catalogue mapping: item=COL[,title=COL,category=COL]")
+    a.add_argument("--data-dir", default=None, help=data_dir_help)
+    a.set_defaults(func=cmd_datasets_add)
+    r = actions.add_parser("rename", help="change a stored dataset's display name")
+    r.add_argument("dataset_id", metavar="ID", help="id or current name")
+    r.add_argument("new_name", metavar="NAME")
+    r.add_argument("--data-dir", default=None, help=data_dir_help)
+    r.set_defaults(func=cmd_datasets_rename)
+    d = actions.add_parser("delete", help="delete a stored dataset and the saved models trained on it")
+    d.add_argument("dataset_id", metavar="ID", help="id or name")
+    d.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    d.add_argument("--data-dir", default=None, help=data_dir_help)
+    d.add_argument("--models-dir", default=None, help="the model library (default: $ATTENTION_LENS_MODELS)")
+    d.set_defaults(func=cmd_datasets_delete)
 
     p = sub.add_parser("stats", help="print dataset statistics")
     add_dataset_args(p)

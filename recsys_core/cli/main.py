@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import SettingError, UserError
-from . import data_commands, model_commands
+from . import data_commands, explain_commands, model_commands
 
 
 def flag(field: str) -> str:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     data_commands.register(sub)
     model_commands.register(sub)
+    explain_commands.register(sub)
     return ap
 
 

@@ -1,6 +1,5 @@
 """CLI commands for models: train, evaluate, recommend (registered by cli.main.build_parser)."""
 import json
-import os
 import sys
 
 from .common import add_dataset_args, load_from_args
@@ -8,8 +7,8 @@ from .progress import ProgressBar
 
 
 def cmd_train(args):
-    from ..data.loaders import BUILTIN
     from ..data.preprocess import PrepConfig, prepare
+    from ..data.registry import canonical_spec
     from ..models import family_of
     from ..models.config import ModelConfig
     from ..training.config import TrainConfig
@@ -26,19 +25,64 @@ def cmd_train(args):
                             min_improvement=args.min_improvement, weight_average=args.weight_average).validate()
     resolve_device(train_cfg.device)  # before the data loads: a missing GPU is known at once
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
-    spec = args.dataset if args.dataset in BUILTIN else os.path.abspath(args.dataset)
-    print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items", file=sys.stderr)
+    spec = canonical_spec(args.dataset, args.data_dir)
+    if args.ratings and data.ratings is None:  # before training, not after it
+        from ..errors import DataError
+        raise DataError(f"{data.name}: has no ratings, so --ratings has nothing to learn. Fix: drop --ratings, or "
+                        "map the rating column (--columns rating=COL).")
+    if getattr(args, "item_features", False):  # the attribute table comes from the data just loaded
+        from ..models.features import with_item_features
+        model_cfg = with_item_features(model_cfg, data.categories).validate()
+    from ..training.distributed import world_from_env
+    if world_from_env().main:  # under torchrun, rank 0 speaks for every rank
+        print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items",
+              file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
     print(f"\nsaved {out.path}  ({out.seconds:.1f}s, best epoch {out.best_epoch}, stopped: {out.stopped})",
           file=sys.stderr)
     for proto in m:
         print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
+    if args.ratings and world_from_env().main:
+        _train_ratings(args, data, model_cfg, train_cfg)
+
+
+def _train_ratings(args, data, model_cfg, train_cfg):
+    """train --ratings: a rating model (target attention over the rated history) saved as rating.pt beside
+    model.pt; its MAE/RMSE and liked-item precision/recall/F1 on the held-out interactions."""
+    from ..models.config import ModelConfig
+    from ..ratings import RatingTrainConfig, train_and_save_ratings
+    from ..training.device import resolve_device
+    cfg = model_cfg if "attention" in model_cfg.family.settings else ModelConfig(max_len=model_cfg.max_len)
+    print("training the rating model (rating.pt)…", file=sys.stderr)
+    _, f = train_and_save_ratings(data, cfg, args.out, train_cfg=RatingTrainConfig(seed=args.seed),
+                                  threshold=args.like_threshold, device=str(resolve_device(train_cfg.device)))
+    base = f.get("rating_baselines", {})
+    print(f"ratings  mae {f['mae']:.4f}  rmse {f['rmse']:.4f}  f1 {f['f1']:.4f} (liked: rated ≥ {f['like_threshold']:g}; "
+          f"{f['rating_split']}; item-mean rmse {base.get('item mean', {}).get('rmse', float('nan')):.4f})")
+
+
+def _planted(loaded) -> dict:
+    """evaluate's planted-truth keys: hit@1/@3 of the model's own (soft) attention and every explainer's."""
+    from ..explain.planted import planted_for_model
+    from ..explain.planted_hits import planted_hits
+    hits = planted_hits(loaded, planted_for_model(loaded))
+    if not hits:
+        return {}
+    out = {}
+    own = hits["by_explainer"].get("attention") if loaded.model.attention_has_focus else None
+    if own is not None:
+        out = {"planted_cause_hit@1": own["hit@1"], "planted_cause_hit@3": own["hit@3"]}
+    return {**out, "planted_cases": hits["cases"], "planted_chance@1": hits["chance@1"],
+            "planted_by_explainer": hits["by_explainer"]}
 
 
 def cmd_evaluate(args):
+    from ..errors import UserError
     from ..store.opened import open_model
     from ..training.evaluate import evaluate
+    if args.faithfulness and args.users < 1:
+        raise UserError(f"--users {args.users}: faithfulness needs at least one test user. Fix: pass --users 1 or more.")
     loaded = open_model(args.model, args.dataset, args.data_dir)
     protocols = ("full", "sampled") if args.protocol == "both" else (args.protocol,)
     bar = lambda done, total: sys.stderr.write(f"\revaluating {done}/{total} users") if not args.json else None  # noqa: E731
@@ -49,12 +93,38 @@ def cmd_evaluate(args):
     if broken:
         print(f"warning: {broken} scores were not finite (NaN or infinite): this model is broken; they rank last.",
               file=sys.stderr)
+    planted = _planted(loaded)
+    from ..ratings import evaluate_saved_ratings
+    ratings = evaluate_saved_ratings(loaded.path, loaded.data, args.like_threshold) or {}
+    faith = None
+    if args.faithfulness:
+        from ..explain.dataset_faithfulness import dataset_faithfulness
+        fbar = (lambda d, t: sys.stderr.write(f"\rfaithfulness {d}/{t} users")) if not args.json else None
+        faith = dataset_faithfulness(loaded, max_users=args.users, progress=fbar)
+        if not args.json:
+            sys.stderr.write("\n")
     if args.json:
-        print(json.dumps({"model": loaded.name, "dataset": loaded.data.name, **m}, indent=2))
+        extra = {"faithfulness": {k: v.to_json() for k, v in faith.items()}} if faith is not None else {}
+        print(json.dumps({"model": loaded.name, "dataset": loaded.data.name, **m, **ratings, **planted, **extra},
+                         indent=2))
         return
     print(f"{loaded.name} on {loaded.data.name}")
     for proto, vals in m.items():
         print(f"{proto:<8} " + "  ".join(f"{k} {v}" if isinstance(v, int) else f"{k} {v:.4f}" for k, v in vals.items()))
+    if ratings:
+        print(f"ratings  mae {ratings['mae']:.4f}  rmse {ratings['rmse']:.4f}  precision {ratings['precision']:.4f}  "
+              f"recall {ratings['recall']:.4f}  f1 {ratings['f1']:.4f}  ({ratings['rating_split']})")
+    if planted:
+        print(f"planted trigger found ({planted['planted_cases']} cases, chance@1 {planted['planted_chance@1']:.3f}):")
+        for name, h in planted["planted_by_explainer"].items():
+            print(f"  {name:<22} hit@1 {h['hit@1']:.3f}  hit@3 {h['hit@3']:.3f}")
+    if faith:
+        print(f"faithfulness over {next(iter(faith.values())).users} test users (95% intervals; deletion area: lower "
+              "is more faithful):")
+        for name, f in faith.items():
+            a, d, t = f.deletion_area, f.area_vs_random, f.top_hurts_more
+            print(f"  {name:<22} deletion {a.value:7.3f}  vs random {d.value:+.3f} [{d.low:+.3f}, {d.high:+.3f}]  "
+                  f"top hurts more {t.value:.2f} [{t.low:.2f}, {t.high:.2f}]")
 
 
 def _weights_line(ws, history, n=3):
@@ -118,6 +188,10 @@ def register(sub):
     p.add_argument("--dim", type=int, default=mc.dim)
     p.add_argument("--max-len", type=int, default=mc.max_len)
     p.add_argument("--dropout", type=float, default=mc.dropout)
+    p.add_argument("--item-features", action="store_true",
+                   help="also attend over each history item's attributes (its category; genres as a |-separated "
+                        "list), for the families that take them: "
+                        + ", ".join(n for n, c in FAMILIES.items() if "item_features" in c.settings))
     p.add_argument("--epochs", type=int, default=tc.epochs)
     p.add_argument("--batch-size", type=int, default=tc.batch_size)
     p.add_argument("--lr", type=float, default=None,
@@ -137,6 +211,10 @@ def register(sub):
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default or 0: all cores)")
     p.add_argument("--seed", type=int, default=tc.seed)
+    p.add_argument("--ratings", action="store_true",
+                   help="also train a rating model (rating.pt beside model.pt): MAE/RMSE on the held-out ratings")
+    p.add_argument("--like-threshold", type=float, default=4.0,
+                   help="a rating at least this counts as liked, for precision/recall/F1 (default 4)")
     p.add_argument("--out", required=True, help="folder for model.pt and metrics.json")
     p.set_defaults(func=_train_entry)
 
@@ -145,6 +223,11 @@ def register(sub):
     p.add_argument("--dataset", default=None, help="default: the dataset the model was trained on")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--protocol", choices=["full", "sampled", "both"], default="full")
+    p.add_argument("--faithfulness", action="store_true",
+                   help="also measure every explainer's faithfulness over test users (deletion area vs random order)")
+    p.add_argument("--users", type=int, default=200, help="test users for --faithfulness (default 200)")
+    p.add_argument("--like-threshold", type=float, default=4.0,
+                   help="with a rating model: a rating at least this counts as liked (default 4)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import DataError, UserError
+from .archive import check_zip
 from .registry import data_dir as default_data_dir
 
 BASE = "https://files.grouplens.org/datasets/movielens/"
-# The largest of these unpacks to about 0.2 GB (ml-1m); a zip that claims more is not one of them (a zip bomb).
-MAX_UNPACKED = 2_000_000_000
 EXPECTED = {"ml-100k": "u.data", "ml-1m": "ratings.dat", "ml-latest-small": "ratings.csv"}  # proves the right zip
 CHUNK = 1 << 20
 
@@ -97,21 +96,11 @@ def _extract(zip_path: str, staging: str, name: str, url: str) -> str:
     want = EXPECTED[name]
     try:
         with zipfile.ZipFile(zip_path) as z:
-            unsafe = [m for m in z.namelist() if m.startswith(("/", "\\")) or ".." in m.replace("\\", "/").split("/")]
-            if unsafe:
-                raise DataError(f"{url}: the zip holds a file that would land outside its folder ({unsafe[0]!r}). "
-                                f"Fix: use the {name}.zip from GroupLens; this one was not made by them.")
-            size = sum(i.file_size for i in z.infolist())
-            if size > MAX_UNPACKED:
-                raise DataError(f"{url}: the zip would unpack to {size / 1e9:.1f} GB, far more than {name} "
-                                f"({MAX_UNPACKED / 1e9:.0f} GB at most). Fix: use the {name}.zip from GroupLens.")
+            check_zip(z, url, f"use the {name}.zip from GroupLens; this one was not made by them.")
             members = [m for m in z.namelist() if os.path.basename(m) == want]
             if not members:
                 raise DataError(f"{url}: the zip holds no {want}, so it is not {name}. "
                                 f"Fix: pass --url with the {name}.zip from GroupLens or a mirror of it.")
-            bad = z.testzip()
-            if bad:
-                raise DataError(f"{url}: the zip is damaged ({bad} fails its checksum). Fix: download it again.")
             z.extractall(staging)  # extractall drops absolute paths and '..', so nothing lands outside staging
     except zipfile.BadZipFile:
         raise DataError(f"{url}: the download is not a zip file. "

@@ -139,6 +139,39 @@ def pad_left(data: Prepared, ends: np.ndarray, max_len: int, users: np.ndarray |
     return torch.from_numpy(out.astype(np.int64))
 
 
+@dataclass
+class SeenItems:
+    """The distinct items each of some users interacted with, as CSR: row r's sorted items are
+    indices[indptr[r]:indptr[r + 1]]. int32 throughout: 20M interactions take 80 MB, not a users x items mask."""
+    indptr: np.ndarray  # (R+1,) int64 row starts (int64: 2**31 interactions would overflow int32)
+    indices: np.ndarray  # (nnz,) int32 item indices, sorted within each row
+
+    def row(self, r: int) -> np.ndarray:
+        return self.indices[self.indptr[r]:self.indptr[r + 1]]
+
+    def pairs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row within `rows`, item) int64 pairs for the rows asked, e.g. to mask a (len(rows), N+1) score block."""
+        starts, lens = self.indptr[rows], self.indptr[np.asarray(rows) + 1] - self.indptr[rows]
+        local = np.repeat(np.arange(len(lens)), lens)
+        flat = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
+        return local, self.indices[flat].astype(np.int64)
+
+
+def seen_items(data: Prepared, users: np.ndarray | None = None) -> SeenItems:
+    """A SeenItems row per user in `users` (default all), over each user's whole sequence."""
+    users = np.arange(data.n_users) if users is None else np.asarray(users)
+    starts, lens = data.offsets[users], data.offsets[users + 1] - data.offsets[users]
+    local = np.repeat(np.arange(len(users), dtype=np.int64), lens)
+    flat = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
+    width = data.n_items + 1
+    keys = np.unique(local * width + data.items[flat])  # sorted by (row, item), duplicates gone
+    del local, flat
+    rows = keys // width
+    indptr = np.zeros(len(users) + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(users)), out=indptr[1:])
+    return SeenItems(indptr=indptr, indices=(keys - rows * width).astype(np.int32))
+
+
 def pad_sequence(items: list[int], max_len: int) -> torch.Tensor:
     """(1, max_len) for one ad-hoc history (e.g. an edited one in the app)."""
     items = list(items)[-max_len:]

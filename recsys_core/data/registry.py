@@ -1,8 +1,8 @@
-"""Name -> dataset: the built-in names, the data directory, and listing what is available.
+"""Name -> dataset: the built-in names, the data directory, stored datasets, and listing what is available.
 
-`--dataset` takes `sample`, `ml-100k`, `ml-1m`, `ml-latest-small` or a path. Names are looked up
-in the data directory: an explicit `data_dir`, else $ATTENTION_LENS_DATA, else the user cache
-folder where downloads go. Nothing here touches the network.
+`--dataset` takes `sample`, `ml-100k`, `ml-1m`, `ml-latest-small`, a stored dataset's id or name
+(see `stored`), or a path. Names are looked up in the data directory: an explicit `data_dir`, else
+$ATTENTION_LENS_DATA, else the user cache folder where downloads go. Nothing here touches the network.
 """
 import os
 from dataclasses import dataclass
@@ -10,15 +10,7 @@ from dataclasses import dataclass
 from ..errors import DataError, UserError
 from .dataset import Dataset
 from .loaders import BUILTIN, detect_format, load_path, load_sample
-
-
-def cache_dir() -> str:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(root, "attention-lens")
-
-
-def data_dir(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("ATTENTION_LENS_DATA") or os.path.join(cache_dir(), "datasets")
+from .paths import cache_dir, data_dir  # noqa: F401 (cache_dir: re-exported)
 
 
 def folder_within(text: str, root: str) -> str:
@@ -34,10 +26,36 @@ def folder_within(text: str, root: str) -> str:
     return path
 
 
+def stored_for(spec: str, data_dir_: str | None = None):
+    """The stored dataset a spec names (an id, or a name that is not also a path), else None."""
+    from . import stored
+    if spec in BUILTIN or (not stored.is_id(spec) and os.path.exists(os.path.expanduser(spec))):
+        return None
+    if stored.is_id(spec):
+        meta = stored.find(spec, data_dir_)
+        if meta is None:
+            raise DataError(f"{spec}: this stored dataset is no longer in the dataset store {stored.store_dir(data_dir_)} "
+                            "(it was deleted, or the server uses another data folder). Fix: add the file again "
+                            "(`python -m recsys_core datasets add FILE` or the Data page), or point ATTENTION_LENS_DATA "
+                            "at the folder that holds it.")
+        return meta
+    return stored.find(spec, data_dir_)
+
+
+def canonical_spec(spec: str, data_dir_: str | None = None) -> str:
+    """What a model records as its dataset: a built-in name, a stored dataset's id, or an absolute path."""
+    if spec in BUILTIN:
+        return spec
+    meta = stored_for(spec, data_dir_)
+    return meta.id if meta else os.path.abspath(os.path.expanduser(spec))
+
+
 def resolve_path(spec: str, data_dir_: str | None = None) -> str | None:
     """The path a dataset spec points at; None for the embedded sample."""
     if spec == "sample":
         return None
+    if meta := stored_for(spec, data_dir_):
+        return meta.path
     if spec in BUILTIN:
         path = os.path.join(data_dir(data_dir_), spec)
         if not os.path.isdir(path):
@@ -49,12 +67,17 @@ def resolve_path(spec: str, data_dir_: str | None = None) -> str | None:
 
 
 def load_dataset(spec: str = "sample", data_dir_: str | None = None, columns: dict | None = None) -> Dataset:
+    if meta := stored_for(spec, data_dir_):
+        from .stored import load_stored
+        return load_stored(meta)
     path = resolve_path(spec, data_dir_)
     if path is None:
         return load_sample()
     ds = load_path(path, columns)
     if spec in BUILTIN:
         ds.name = spec
+        root = os.path.dirname(path.rstrip(os.sep))  # notices name "ml-100k/u.data", not the server's folders
+        ds.notices = [n.replace(root + os.sep, "") for n in ds.notices]
     return ds
 
 
@@ -72,7 +95,7 @@ def list_datasets(data_dir_: str | None = None) -> list[Available]:
     if os.path.isdir(root):
         for name in sorted(os.listdir(root)):
             path = os.path.join(root, name)
-            if name.startswith(".") or not os.path.isdir(path):  # hidden: e.g. an interrupted download
+            if name.startswith(".") or name == "stored" or not os.path.isdir(path):  # hidden: e.g. an interrupted download
                 continue
             try:
                 fmt = detect_format(path)

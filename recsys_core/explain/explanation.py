@@ -68,13 +68,18 @@ class Recommendation:
     influence: list[float] | None = None  # score drop when each history item is removed
     honesty: Honesty | None = None
     planted: PlantedCause | None = None
+    # Models with item features: attribute value -> the item attention that reached it through each
+    # history item's attention over its attributes, largest first (e.g. {"Camping": 0.61, "Tents": 0.22}).
+    feature_attention: dict[str, float] | None = None
+    # The same models: score drop when each of the top attended attribute values is removed from every item.
+    feature_influence: dict[str, float] | None = None
 
     @property
     def is_why_not(self) -> bool:
         return self.kind == "why-not"
 
     def to_json(self) -> dict:
-        out = _json(self, ("contribution", "influence", "honesty", "planted"))
+        out = _json(self, ("contribution", "influence", "honesty", "planted", "feature_attention", "feature_influence"))
         for key in ("honesty", "planted"):
             if out.get(key) is not None:
                 out[key] = out[key].to_json()

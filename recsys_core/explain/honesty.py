@@ -1,21 +1,16 @@
 """Is an explanation honest? The removal test (how much a score drops when each history item is
-taken out, batched) and its agreement with what the attention points at."""
+taken out, batched: the occlusion explainer, items set to padding in place as `recommend --json`
+has always reported them) and its agreement with what the attention points at."""
 import numpy as np
 import pandas as pd
-import torch
 
+from .explainers.occlusion import occlusion
 from .explanation import Honesty
 
 
 def removal_influence(model, seq, cand, n) -> np.ndarray:
     """(K, n): score drop for each candidate when each visible history item is removed (set to padding)."""
-    L = seq.shape[1]
-    variants = seq.repeat(n, 1)  # (n, L)
-    cols = torch.arange(L - n, L, device=seq.device)
-    variants[torch.arange(n, device=seq.device), cols] = 0
-    base = model.score(seq, cand)[0]  # (K,)
-    without = model.score(variants, cand.expand(n, -1))  # (n, K)
-    return (base[None, :] - without).T.float().cpu().numpy()
+    return occlusion(model, seq, cand, close_gap=False)[0, :, -n:].cpu().numpy()
 
 
 def honesty(soft: np.ndarray, infl: np.ndarray) -> Honesty:

@@ -1,5 +1,5 @@
 """The embedded shop's planted truth: which trigger item brings customers back for which follow-up,
-how often a model's attention finds that trigger, and users worth a look because of it."""
+how often a model's attention finds that trigger, and users worth a look (of several kinds)."""
 import numpy as np
 import pandas as pd
 import torch
@@ -7,6 +7,7 @@ import torch
 from ..data.preprocess import Prepared, pad_sequence, split_ends
 from ..data.registry import load_dataset
 from ..store.opened import Loaded
+from .user import explain_user
 
 
 def planted_map(data: Prepared, items_table=None) -> dict:
@@ -21,26 +22,88 @@ def planted_map(data: Prepared, items_table=None) -> dict:
     return out
 
 
-def interesting_users(data: Prepared, planted: dict, n: int = 8, seed: int = 0) -> list[dict]:
-    """Users worth a look: on the embedded data, those with a trigger whose follow-up is still due
-    (attention should find it); elsewhere, a spread of history lengths."""
-    pending = []
-    if planted:
-        triggers = {t: f for f, t in planted.items()}
-        for u in range(data.n_users):
-            seq = data.seq(u)
-            recent = seq[-10:]
-            due = [t for t in recent if t in triggers and triggers[t] not in set(seq.tolist())]
-            if due and seq[-1] not in triggers:  # the trigger is not simply the last item
-                pending.append({"user_id": str(data.user_ids[u]),
-                                "why": f"bought {data.titles[due[0]]}; its follow-up is still due"})
-        rng = np.random.default_rng(seed)
-        if pending:
-            return [pending[i] for i in sorted(rng.choice(len(pending), min(n, len(pending)), replace=False))]
+def interesting_users(data: Prepared, planted: dict, n: int = 8, seed: int = 0,
+                      loaded: Loaded | None = None) -> list[dict]:
+    """Users worth a look, of several kinds, each {"user_id", "kind", "why"} with `why` opening with the kind:
+
+      follow-up due         (embedded data) a trigger among the last 10 items whose follow-up is still
+                            due: attention should find it
+      taste / popularity    most of the last 10 items come from the user's taste (their main category)
+                            or from the most popular items (the embedded data's planted causes say which)
+      attention vs removal  (with `loaded`) the top recommendation's attention points at another item than
+                            the one whose removal lowers its score most
+      long history          the longest histories, where the maps need their window
+    The first user is a follow-up-due one when there is any (the page opens on it)."""
+    rng = np.random.default_rng(seed)
     lens = data.lengths()
-    order = np.argsort(lens)
-    picks = order[np.linspace(0, len(order) - 1, min(n, len(order))).astype(int)]
-    return [{"user_id": str(data.user_ids[u]), "why": f"{lens[u]} interactions"} for u in picks]
+    users = rng.permutation(data.n_users)
+    pools: dict[str, list[dict]] = {k: [] for k in ("follow-up due", "taste", "popularity", "attention vs removal",
+                                                    "long history")}
+
+    def add(kind: str, u: int, why: str):
+        pools[kind].append({"user_id": str(data.user_ids[u]), "kind": kind, "why": f"{kind}: {why}"})
+
+    triggers = {}
+    for f, t in planted.items():
+        triggers.setdefault(t, []).append(f)
+    counts = np.bincount(data.items, minlength=data.n_items + 1)
+    popular = set(np.argsort(-counts)[: max(1, data.n_items // 20)].tolist())  # the top 5% of items
+    taste, pop = [], []
+    for u in users:
+        seq = data.seq(int(u))
+        recent = seq[-10:]
+        if triggers and seq[-1] not in triggers:  # the trigger is not simply the last item
+            have = set(seq.tolist())
+            due = [t for t in recent if t in triggers and any(f not in have for f in triggers[t])]
+            if due:
+                add("follow-up due", u, f"bought {data.titles[due[0]]}; its follow-up is still due")
+        if len(recent) < 5:
+            continue
+        if data.causes is not None:
+            causes = data.causes[data.offsets[u]:data.offsets[u + 1]][-10:]
+            n_taste, n_pop = int((causes == "taste").sum()), int((causes == "popular").sum())
+        else:
+            cats = [str(data.categories[i]).split("|")[0] for i in recent]
+            n_taste = max(cats.count(c) for c in set(cats)) if any(cats) else 0
+            n_pop = sum(int(i) in popular for i in recent)
+        taste.append((-n_taste, len(taste), u, f"{n_taste} of the last {len(recent)} items follow the user's taste"))
+        pop.append((-n_pop, len(pop), u, f"{n_pop} of the last {len(recent)} items are among the most popular"))
+    for kind, ranked in (("taste", taste), ("popularity", pop)):
+        for _, _, u, why in sorted(ranked)[:n]:
+            add(kind, u, why)
+    for u in np.argsort(-lens, kind="stable")[:n]:
+        add("long history", u, f"{lens[u]:,} interactions")
+    model = loaded.model if loaded is not None else None
+    if model is not None and model.has_attention and model.attention_has_focus:
+        # Short histories, a few checks: each is a removal test, one forward pass per history item over the
+        # model's whole window (max_len), so long-window models get fewer checks.
+        checks = 12 if loaded.max_len <= 50 else 3
+        for u in [u for u in users if 3 <= lens[u] <= 30][:checks]:
+            top = explain_user(loaded, data.user_ids[u], k=1).recommendations[0]
+            if top.honesty and not top.honesty.agree:
+                hist = data.seq(int(u))[-loaded.max_len:]
+                add("attention vs removal", u, f"attention points at {data.titles[hist[top.honesty.top_attention]]}, "
+                                               f"removal at {data.titles[hist[top.honesty.top_influence]]}")
+                if len(pools["attention vs removal"]) >= 2:
+                    break
+    want = ({"follow-up due": 3, "taste": 2, "popularity": 1, "attention vs removal": 2} if triggers and pools[
+        "follow-up due"] else {"taste": 2, "popularity": 2, "attention vs removal": 2, "long history": 2})
+    out, seen = [], set()
+
+    def take(kind: str, m: int):
+        for pick in pools[kind]:
+            if m <= 0 or len(out) >= n:
+                return
+            if pick["user_id"] not in seen:
+                seen.add(pick["user_id"])
+                out.append(pick)
+                m -= 1
+
+    for kind, m in want.items():  # the wanted mix ...
+        take(kind, m)
+    for kind in pools:  # ... then anything left, to make n
+        take(kind, n)
+    return out
 
 
 def planted_for_model(loaded: Loaded, data_dir: str | None = None, items: pd.DataFrame | None = None) -> dict:

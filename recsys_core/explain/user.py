@@ -7,6 +7,8 @@ whether that explanation is honest: `explain_user` returns an Explanation (see e
   honesty          does the attention's top item match the item whose removal hurts most?
   planted          (embedded data) the known trigger of a recommended follow-up, and whether
                    soft/hard attention found it
+  feature_attention  (models with item features) attribute value -> weight: the soft item attention
+                   times each history item's attention over its attributes, summed per value
 For a hard-trained model `soft` is its pre-argmax distribution; for a soft model `hard` is the
 argmax of its weights. For `self`, the last position's row of the last layer, averaged over heads,
 explains every recommendation; all layers and heads are in `attention_maps`.
@@ -17,6 +19,7 @@ import torch
 from ..data.lookup import find_item, find_user
 from ..data.preprocess import Prepared, pad_sequence
 from ..errors import UserError
+from ..models.features import aggregate
 from ..store.opened import Loaded
 from .explanation import (
     AttentionMap,
@@ -45,6 +48,13 @@ def _history(data: Prepared, u: int, visible: np.ndarray) -> list[HistoryItem]:
     return rows
 
 
+def _edited_history(data: Prepared, visible: np.ndarray) -> list[HistoryItem]:
+    """Rows for a what-if history: the items as the catalogue names them; no times, ratings or causes."""
+    n = len(visible)
+    return [HistoryItem(item_id=str(data.item_ids[i]), title=str(data.titles[i]), category=str(data.categories[i]),
+                        timestamp=0, steps_back=n - pos) for pos, i in enumerate(visible)]
+
+
 def _rank(scores: torch.Tensor, item: int) -> int | None:
     """0-based rank among the items the user has not interacted with (None for an item they have)."""
     s = scores[item]
@@ -59,12 +69,14 @@ def _rounded(w: np.ndarray | None, digits: int = 6) -> list[float] | None:
 
 @torch.no_grad()
 def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: dict | None = None,
-                 influence: bool = True) -> Explanation:
-    """Top-k for a user with attention, influence and honesty checks; `extra_items` adds "why not X?" rows."""
+                 influence: bool = True, history: list[str] | None = None) -> Explanation:
+    """Top-k for a user with attention, influence and honesty checks; `extra_items` adds "why not X?" rows.
+    history: item ids (oldest first) to explain instead of the user's own (a what-if edit, see whatif.py);
+    then exactly those items count as what the user has."""
     model, data, L = loaded.model, loaded.data, loaded.max_len
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     u = find_user(data, user_id)
-    full_hist = data.seq(u)
+    full_hist = data.seq(u) if history is None else np.array([find_item(data, i) for i in history], dtype=np.int64)
     visible = full_hist[-L:]
     seq = pad_sequence(visible.tolist(), L).to(device)  # (1, L)
     n = len(visible)
@@ -79,7 +91,8 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
     extra = [find_item(data, x) for x in extra_items]
     cand = torch.tensor([rec_items + extra], device=device)  # (1, K)
     out = Explanation(model=loaded.name, dataset=data.name, user_id=str(data.user_ids[u]),
-                      history_total=int(len(full_hist)), history=_history(data, u, visible), max_len=L,
+                      history_total=int(len(full_hist)), max_len=L,
+                      history=_history(data, u, visible) if history is None else _edited_history(data, visible),
                       arch=loaded.meta.arch, attention=loaded.meta.attention, explained_by=model.explained_by,
                       has_focus=model.attention_has_focus)
     all_scores = model.score(seq, cand)[0].float()
@@ -104,6 +117,9 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                              kind="recommendation" if j < k else "why-not", soft=_rounded(soft),
                              hard=None if hard is None else [float(x) for x in hard],
                              contribution=_rounded(row_weights("contribution", j)))
+        if "feature_weights" in expl and soft is not None:
+            rec.feature_attention = aggregate(soft, expl["feature_weights"][0, j, -n:].float().cpu().numpy(),
+                                              expl["feature_ids"][0, -n:].cpu().numpy(), model.cfg.feature_vocab)
         if infl is not None:
             rec.influence = _rounded(infl[j])
             if soft is not None:
@@ -118,8 +134,24 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                     steps_back=int(n - p), soft_weight=None if soft is None else float(soft[p]),
                     hard_hit=None if hard is None or uniform else bool(hard[p] > 0 and hard[p] == hard.max()))
         (out.why_not if rec.is_why_not else out.recommendations).append(rec)
+    _feature_checks(model, seq, cand, out.recommendations + out.why_not, influence)
     if "maps" in expl:
         out.attention_maps = [
             AttentionMap(layer=li, head=h, weights=np.round(m[0, h, -n:, -n:].float().cpu().numpy(), 5).tolist())
             for li, m in enumerate(expl["maps"]) for h in range(m.shape[1])]
     return out
+
+
+FEATURE_CHECKS = 3  # attribute values re-scored per recommendation (the most attended ones)
+
+
+def _feature_checks(model, seq, cand, recs, influence: bool):
+    """Models with item features: the removal test for the top attended attribute values of each row."""
+    if not influence or not any(r.feature_attention for r in recs):
+        return
+    from .attributes import attribute_influence
+    values = sorted({v for r in recs if r.feature_attention for v in list(r.feature_attention)[:FEATURE_CHECKS]})
+    drops = attribute_influence(model, seq, cand, values)
+    for r, d in zip(recs, drops):
+        if r.feature_attention:
+            r.feature_influence = {v: d[v] for v in list(r.feature_attention)[:FEATURE_CHECKS] if v in d}

@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from .random_pool import RandomPool
 
 # ModelConfig fields a family may use; `settings` below names the subset that applies to it.
-ALL_SETTINGS = frozenset({"attention", "window", "encoder", "dim", "layers", "heads", "max_len", "dropout"})
+ALL_SETTINGS = frozenset({"attention", "window", "encoder", "dim", "layers", "heads", "max_len", "dropout",
+                          "item_features"})
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,15 @@ class Recommender(nn.Module):
 
     @classmethod
     def model_name(cls, cfg) -> str:
-        """The full name of a configured model, e.g. target-hard-w5-gru (checkpoints, shipped folders, the app)."""
+        """The full name of a configured model, e.g. target-hard-w5-gru or target-soft-feat (with item
+        features), used by checkpoints, shipped folders and the app."""
         if "attention" not in cls.settings:
             return cls.family
         parts = [cls.family, cfg.attention] + ([f"w{cfg.window}"] if cfg.window else [])
         if "encoder" in cls.settings and cfg.encoder != "none":
             parts.append(cfg.encoder)
+        if "item_features" in cls.settings and getattr(cfg, "item_features", False):
+            parts.append("feat")
         return "-".join(parts)
 
     @classmethod
@@ -98,7 +102,9 @@ class Recommender(nn.Module):
 
     def explain(self, seq: torch.Tensor, candidates: torch.Tensor) -> dict:
         """{"weights": (B, K, L) the attention that produced each candidate's score,
-            "soft": (B, K, L) its soft view, "maps": optional per-layer (B, H, L, L) list} or {} if none."""
+            "soft": (B, K, L) its soft view, "maps": optional per-layer (B, H, L, L) list} or {} if none.
+        With item features also "feature_weights" (B, K, L, A): each history item's attention over its
+        attributes, and "feature_ids" (B, L, A) those attributes (ids into cfg.feature_vocab, 0: none)."""
         return {}
 
 

@@ -1,9 +1,10 @@
 """What a model is: its family, attention variant and shape (ModelConfig)."""
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from ..errors import SettingError, check_number
 
 ENCODERS = ("none", "gru", "lstm")
+FEATURE_FIELDS = ("item_features", "feature_vocab", "item_attributes")  # ModelConfig's item-feature fields
 
 
 @dataclass
@@ -19,6 +20,11 @@ class ModelConfig:
     dropout: float = 0.2  # SASRec uses 0.2 on small data
     temperature: float = 0.1  # cosine attention: cos in [-1, 1] needs sharpening to be selective
     additive_hidden: int = 16  # additive attention: small, since its memory grows with candidates x history
+    # Item features (target and self): attention over each history item's attributes beside its id.
+    # The two tables come from the data (models.features.with_item_features); left out of to_dict when off.
+    item_features: bool = False
+    feature_vocab: list[str] | None = field(default=None, repr=False)  # attribute values; embedding row a+1
+    item_attributes: list[list[int]] | None = field(default=None, repr=False)  # per item index (N+1,): ids into feature_vocab, 1-based
 
     @property
     def family(self):
@@ -49,12 +55,23 @@ class ModelConfig:
         check_number("dropout", self.dropout, low=0, high=1, high_open=True)
         check_number("temperature", self.temperature, low=0, low_open=True)
         check_number("additive_hidden", self.additive_hidden, low=1, integer=True)
-        for field, problem, fix in family.check(self):
-            raise SettingError(field, getattr(self, field), problem, fix)
+        if self.item_features and "item_features" not in family.settings:
+            raise SettingError("item_features", True, f"is not available for the {family.family} family",
+                               "use an attention family (target or self), or train without {item_features}")
+        if self.item_features and (not self.feature_vocab or self.item_attributes is None):
+            raise SettingError("item_features", True, "needs the dataset's item attributes",
+                               "build the config with models.features.with_item_features(cfg, data.categories)")
+        for name, problem, fix in family.check(self):
+            raise SettingError(name, getattr(self, name), problem, fix)
         return self
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as a dict; without the item-feature ones when they are off (as before they existed)."""
+        d = asdict(self)
+        if not self.item_features:
+            for k in FEATURE_FIELDS:
+                del d[k]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":

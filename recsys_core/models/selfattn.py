@@ -14,6 +14,10 @@ Two departures from SASRec:
   here, so the model sat at about the `mean` baseline for its first epochs. With the bias,
   self-soft's test NDCG@10 on the embedded data went from 0.191-0.197 to 0.209-0.224 (seeds 0-2,
   training otherwise the same). Checkpoints saved without it load with a zero bias: the same model.
+
+With item features (features.py) each position's embedding queries its item's attributes:
+x_l = sqrt(D) (E[item_l] + sum_a alpha_la F_a) + P_l, alpha_l = softmax over the item's attributes of
+(Wf P_l) · F_a / sqrt(D), so the position decides which attribute of the item there counts.
 """
 import math
 
@@ -32,6 +36,7 @@ from .base import (
     sampled_softmax_loss,
 )
 from .config import ModelConfig
+from .features import ItemFeatures
 
 RECENCY_PRIOR = 0.3  # starting logit penalty per step back from the query: begin on the recent past
 
@@ -78,7 +83,7 @@ class SelfAttentionRecommender(Recommender):
     family = "self"
     label = "self (SASRec)"
     about = "A causal transformer over the history, as in SASRec; the last position's attention explains the list."
-    settings = frozenset({"attention", "window", "dim", "layers", "heads", "max_len", "dropout"})
+    settings = frozenset({"attention", "window", "dim", "layers", "heads", "max_len", "dropout", "item_features"})
     explained_by = ("the last position's attention row in the last layer, averaged over heads "
                     "(shared by all recommendations)")
     defaults = FamilyDefaults(
@@ -131,13 +136,27 @@ class SelfAttentionRecommender(Recommender):
         with torch.no_grad():
             self.item.weight[0].zero_()
             self.recency.weight.copy_(-RECENCY_PRIOR * torch.arange(cfg.max_len, dtype=torch.float32)[:, None])
+        # Built last, and only when asked: a model without features draws the same initial weights as before.
+        self.features = ItemFeatures(cfg, n_items) if cfg.item_features else None
+
+    def feature_attention(self, seq):
+        """(B, L) -> each position's weights over its item's attributes (B, L, K) and their ids (B, L, K)."""
+        L = seq.shape[1]
+        ids = self.features.ids[seq]  # (B, L, K)
+        p = self.pos(torch.arange(L, device=seq.device) + self.cfg.max_len - L)  # (L, D) right-aligned
+        z = self.features.vocab_logits(p)  # (L, V+1)
+        zg = z[torch.arange(L, device=seq.device)[None, :, None], ids]  # (B, L, K)
+        return self.features.attend(zg, ids), ids
 
     def encode(self, seq, want_maps=False):
         """(B, L) -> hidden (B, L, D), plus per-layer weights and soft views when asked."""
         B, L = seq.shape
         valid = seq > 0  # (B, L)
         pos = torch.arange(L, device=seq.device)
-        x = self.item(seq) * math.sqrt(self.cfg.dim) + self.pos(pos + self.cfg.max_len - L)  # right-aligned positions
+        e = self.item(seq)  # (B, L, D)
+        if self.features is not None:
+            e = e + self.features.sum_embeddings(*self.feature_attention(seq))
+        x = e * math.sqrt(self.cfg.dim) + self.pos(pos + self.cfg.max_len - L)  # right-aligned positions
         x = self.drop(x) * valid[..., None]
         causal = window_mask(L, self.cfg.window, pos) if self.cfg.window else pos[None, :] <= pos[:, None]  # (L, L)
         mask = causal[None, None] & valid[:, None, None, :]  # (B, 1, L, L)
@@ -185,5 +204,9 @@ class SelfAttentionRecommender(Recommender):
         last_soft = softs[-1][:, :, -1].mean(1)
         K = candidates.shape[1]
         # One row explains the next-item prediction, so every recommendation shares it.
-        return {"weights": last_w[:, None].expand(-1, K, -1), "soft": last_soft[:, None].expand(-1, K, -1),
-                "maps": maps, "soft_maps": softs}
+        out = {"weights": last_w[:, None].expand(-1, K, -1), "soft": last_soft[:, None].expand(-1, K, -1),
+               "maps": maps, "soft_maps": softs}
+        if self.features is not None:
+            alpha, ids = self.feature_attention(seq)
+            out.update(feature_weights=alpha[:, None].expand(-1, K, -1, -1), feature_ids=ids)  # (B, K, L, A), (B, L, A)
+        return out

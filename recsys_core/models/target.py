@@ -9,6 +9,18 @@ The score is computed as the weighted sum of per-item terms h_l · e_c rather th
 (candidates x dim) attention output: the same number, exactly, but it never materialises
 (B, positions, candidates, dim), so one training window teaches several target positions for about
 the cost of one, and each history item's contribution to a score is available for explanations.
+
+With item features (features.py) the candidate also queries each history item's attributes:
+
+    alpha_cla = softmax over item l's attributes a of (Wf e_c) · F_a / sqrt(D)
+    h_cl = h_l + sum_a alpha_cla F_a       (values; keys use h_l + the mean of its attribute embeddings)
+    h_cl · e_c = h_l · e_c + sum_a alpha_cla (F_a · e_c)
+
+computed from (candidates x vocabulary) tables and never a per-candidate (history x dim) tensor: for
+a small vocabulary as one matrix product with the history's multi-hot attributes (softmax numerator
+and denominator), else gathered at each item's attributes (explanations always gather, for alpha).
+On ml-100k (19 genres, up to 6 a film) the product took a sampled-loss training step from 3.6 s to 1.8 s
+(batch 128, one thread; 1.1 s without features).
 """
 import torch
 import torch.nn as nn
@@ -25,6 +37,7 @@ from .base import (
     sampled_softmax_loss,
 )
 from .config import ModelConfig
+from .features import ItemFeatures
 
 CELL_BUDGET = 24_000_000  # batch x positions x candidates x history cells per training step / scoring chunk
 RECENCY_PRIOR = 0.5  # hard attention's starting logit penalty per step back in the history
@@ -42,7 +55,7 @@ class TargetAttentionRecommender(Recommender):
     family = "target"
     label = "target (DIN)"
     about = "Each candidate item attends over the history, as in DIN: the weights say which past items made it score."
-    settings = frozenset({"attention", "window", "encoder", "dim", "max_len", "dropout"})
+    settings = frozenset({"attention", "window", "encoder", "dim", "max_len", "dropout", "item_features"})
     explained_by = "each recommendation's own attention over the history (the candidate is the query)"
     defaults = FamilyDefaults(
         loss="sampled",  # its full softmax costs candidates x history per position
@@ -95,15 +108,55 @@ class TargetAttentionRecommender(Recommender):
         nn.init.zeros_(self.wq.weight)
         with torch.no_grad():
             self.item.weight[0].zero_()
+        # Built last, and only when asked: a model without features draws the same initial weights as before.
+        self.features = ItemFeatures(cfg, n_items) if cfg.item_features else None
+        self.cells_per_item = 1 if self.features is None or self.features.dense else self.features.width
 
     def encode(self, seq):
-        """(B, L) -> keys (B, L, D), values (B, L, D), valid (B, L)."""
+        """(B, L) -> keys (B, L, D), values (B, L, D), valid (B, L), attribute ids (B, L, K) or None."""
         valid = seq > 0
         h = self.drop(self.item(seq))  # (B, L, D)
         if self.rnn is not None:
             h = self.rnn(h)[0]  # causal: h_l depends on items up to l only
         h = h * valid[..., None]
-        return self.wk(h), h, valid
+        if self.features is None:
+            return self.wk(h), h, valid, None
+        ids = self.features.ids[seq]  # (B, L, K)
+        mean = self.features.sum_embeddings((ids > 0) / (ids > 0).sum(-1, keepdim=True).clamp(min=1), ids)  # (B, L, D)
+        return self.wk(h + mean), h, valid, ids
+
+    def _feature_values(self, e, ids, shared):
+        """The feature part of h_cl · e_c, (B, P', C, L), as one product with the history's multi-hot
+        attributes: sum_a hot_la exp(z_ca) f_ca / sum_a hot_la exp(z_ca). Cost C x L x V, not C x L x K."""
+        F = self.features
+        z = F.vocab_logits(e)  # (C, V+1) or (B, P, C, V+1)
+        f = e @ F.emb.weight.T  # F_a · e_c
+        p = (z - z.max(-1, keepdim=True).values).clamp(min=-80).exp()  # softmax numerators, never 0
+        B, L, _ = ids.shape
+        hot = torch.zeros(B, L, p.shape[-1], device=ids.device, dtype=p.dtype).scatter_(-1, ids, 1.0)
+        hot[..., 0] = 0  # id 0 pads a row: not an attribute
+        if shared:
+            num, den = (torch.einsum("cv,blv->bcl", x, hot)[:, None] for x in (p * f, p))  # (B, 1, C, L)
+        else:
+            num, den = (torch.einsum("bpcv,blv->bpcl", x, hot) for x in (p * f, p))  # (B, P, C, L)
+        return torch.where(den > 0, num / den.clamp(min=torch.finfo(den.dtype).tiny), 0.0)
+
+    def _feature_terms(self, e, ids, shared):
+        """Candidate embeddings e (C, D) or (B, P, C, D) -> alpha (B, P', C, L, K) over each history item's
+        attributes and the feature part of h_cl · e_c, (B, P', C, L) (P' = 1 for shared candidates)."""
+        F = self.features
+        z = F.vocab_logits(e)  # (C, V+1) or (B, P, C, V+1)
+        f = e @ F.emb.weight.T  # (C, V+1): F_a · e_c
+        B, L, K = ids.shape
+        if shared:
+            zg, fg = z[:, ids].permute(1, 0, 2, 3)[:, None], f[:, ids].permute(1, 0, 2, 3)[:, None]  # (B, 1, C, L, K)
+        else:
+            _, P, C, V = z.shape
+            index = ids.reshape(B, 1, L * K).expand(B, P * C, L * K)
+            zg = z.reshape(B, P * C, V).gather(2, index).view(B, P, C, L, K)
+            fg = f.reshape(B, P * C, V).gather(2, index).view(B, P, C, L, K)
+        alpha = F.attend(zg, ids[:, None, None])  # (B, P', C, L, K)
+        return alpha, (alpha * fg).sum(-1)
 
     def _mask_bias(self, valid, qpos):
         """Query positions (B, P) -> mask and recency bias, each (B, P, 1, L): P sits in the heads slot."""
@@ -115,9 +168,10 @@ class TargetAttentionRecommender(Recommender):
         bias = self.recency(dist.clamp(0, self.cfg.max_len - 1)).squeeze(-1)  # (B, P, L)
         return mask[:, :, None, :], bias[:, :, None, :]
 
-    def _scores(self, enc, qpos, cand):
-        """cand (C,) shared by all queries, or (B, P, C) per query -> scores (B, P, C), weights, logits, mask."""
-        keys, values, valid = enc
+    def _scores(self, enc, qpos, cand, with_alpha=False):
+        """cand (C,) shared by all queries, or (B, P, C) per query -> scores (B, P, C), weights, logits, mask,
+        per-item terms h_l · e_c, feature attention (B, P', C, L, K) or None."""
+        keys, values, valid, ids = enc
         e = self.item(cand)  # (C, D) or (B, P, C, D)
         if cand.dim() == 1:
             logits = self.attn.logits(self.wq(e)[None, None], keys[:, None])  # (B, 1, C, L)
@@ -125,16 +179,22 @@ class TargetAttentionRecommender(Recommender):
         else:
             logits = self.attn.logits(self.wq(e), keys[:, None])  # (B, P, C, L)
             ve = torch.einsum("bld,bpcd->bpcl", values, e)
+        alpha = None
+        if ids is not None and (with_alpha or not self.features.dense):
+            alpha, vf = self._feature_terms(e, ids, shared=cand.dim() == 1)
+            ve = ve + vf
+        elif ids is not None:
+            ve = ve + self._feature_values(e, ids, shared=cand.dim() == 1)
         mask, bias = self._mask_bias(valid, qpos)
         logits = logits + bias
         w = self.attn.normalize(logits, mask)  # (B, P, C, L)
         scores = (w * ve).sum(-1) + self.bias(cand).squeeze(-1)  # (B, P, C)
-        return scores, w, logits, mask, ve
+        return scores, w, logits, mask, ve, alpha
 
     def forward(self, seq, targets, loss="full", negatives=256):
         B, L = seq.shape
         n_cand = {"full": self.n_items + 1, "sampled": negatives + 1, "bce": 2}[loss]
-        P = max(1, min(MAX_POSITIONS, L, CELL_BUDGET // (B * n_cand * L)))
+        P = max(1, min(MAX_POSITIONS, L, CELL_BUDGET // (B * n_cand * L * self.cells_per_item)))
         # P random target positions per window (padding positions lose the draw).
         draw = torch.rand(B, L, device=seq.device).masked_fill(targets == 0, -1.0)
         qpos = draw.topk(P, dim=1).indices  # (B, P)
@@ -169,7 +229,7 @@ class TargetAttentionRecommender(Recommender):
             cand = candidates if candidates.dim() == 1 else candidates[:, None]  # (C,) or (B, 1, C)
             return self._scores(enc, qpos, cand)[0][:, 0]  # (B, C)
         extra = self.cfg.additive_hidden if self.cfg.attention == "additive" else 1
-        step = max(1, CELL_BUDGET // (4 * B * L * extra))
+        step = max(1, CELL_BUDGET // (4 * B * L * extra * self.cells_per_item))
         items = torch.arange(self.n_items + 1, device=seq.device)
         chunks = [self._scores(enc, qpos, items[i:i + step])[0][:, 0] for i in range(0, self.n_items + 1, step)]
         return mask_padding_column(torch.cat(chunks, dim=1))  # (B, N+1)
@@ -178,6 +238,9 @@ class TargetAttentionRecommender(Recommender):
         B, L = seq.shape
         enc = self.encode(seq)
         qpos = torch.full((B, 1), L - 1, device=seq.device)
-        _, w, logits, mask, ve = self._scores(enc, qpos, candidates[:, None])
+        _, w, logits, mask, ve, alpha = self._scores(enc, qpos, candidates[:, None], with_alpha=True)
         # contribution: each history item's exact share of the score, w_l * (h_l · e_c).
-        return {"weights": w[:, 0], "soft": self.attn.soft_view(logits, mask)[:, 0], "contribution": (w * ve)[:, 0]}
+        out = {"weights": w[:, 0], "soft": self.attn.soft_view(logits, mask)[:, 0], "contribution": (w * ve)[:, 0]}
+        if alpha is not None:
+            out.update(feature_weights=alpha[:, 0], feature_ids=enc[3])  # (B, K, L, A), (B, L, A)
+        return out

@@ -144,7 +144,7 @@ def save_to_library(src_dir: str, name: str, dataset: str, label: str = "", lib:
         raise UserError(f"{root}: cannot write the model library ({e.strerror or e}). "
                         "Fix: set ATTENTION_LENS_MODELS to a writable folder.") from None
     try:
-        for f in (FILENAME, "metrics.json"):
+        for f in (FILENAME, "metrics.json", "rating.pt"):  # rating.pt: train --ratings' rating model
             if os.path.exists(os.path.join(src_dir, f)):
                 shutil.copy2(os.path.join(src_dir, f), os.path.join(tmp, f))
         label = " ".join(label.split())[:80]  # one line: it is shown in lists
@@ -228,3 +228,19 @@ def read_metrics(entry: Entry) -> dict:
             return json.load(f)
     except OSError:  # none saved, or the model was deleted meanwhile
         return {}
+
+
+def models_of(spec: str, lib: str | None = None) -> list[Entry]:
+    """The saved models trained on dataset `spec` (a stored dataset's id, a built-in name or a path)."""
+    return [e for e in _scan(library_dir(lib), False) if e.spec == spec]
+
+
+def delete_dataset(spec: str, data_dir: str | None = None, lib: str | None = None):
+    """Delete a stored dataset and every saved model trained on it; returns (its record, the model ids removed).
+    Models go first: a crash half-way leaves the dataset with fewer models, never models without their data."""
+    from ..data import stored
+    meta = stored.find(spec, data_dir)
+    if meta is None:
+        raise UserError(f"{spec}: no stored dataset has that id or name. Fix: see `python -m recsys_core datasets`.")
+    removed = [e.id for e in models_of(meta.id, lib) if _remove(os.path.dirname(e.path))]
+    return stored.delete(meta.id, data_dir), removed

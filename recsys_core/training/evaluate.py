@@ -1,38 +1,56 @@
-"""Leave-one-out evaluation under two protocols.
+"""Leave-one-out evaluation under two protocols, one chunk of users at a time.
 
 full:    the held-out item ranked against every item the user has not interacted with.
 sampled: the SASRec protocol - against 100 items the user never interacted with, drawn with a fixed seed.
 Ties are split evenly (the expected rank under random tie-breaking), so a constant scorer gets no credit.
 A NaN or infinite score is a broken model's, not a preference: it counts as -inf, a target scored so ranks
 last (a miss at every k), and `evaluate` reports how many such scores it met ("nonfinite_scores").
+
+Memory is bounded by the chunk, not the data: users go through `chunk_users` at a time (at most
+SCORE_BYTES of scores, chunk x (N+1) floats), and each user's seen items come from a CSR
+(`SeenItems`, int32 indptr/indices) built once per call; nothing users x items is ever held.
 """
 import numpy as np
 import torch
 
-from ..data.preprocess import Prepared, pad_left, split_ends
+from ..data.preprocess import Prepared, SeenItems, pad_left, seen_items, split_ends
+from .heap import bound_heap
 from .metrics import metrics_from_ranks
 
 PROTOCOLS = ("full", "sampled")
+CHUNK_USERS = 128  # users scored at once (also each model forward's batch)
+SCORE_BYTES = 64 * 2 ** 20  # a chunk's full-catalogue scores stay under this: huge catalogues get smaller chunks
 
 
-def sampled_candidates(data: Prepared, users: np.ndarray, n: int = 100, seed: int = 0) -> np.ndarray:
-    """(U, n) item indices each user never interacted with; same seed, same candidates."""
+def chunk_for(n_items: int, chunk_users: int = CHUNK_USERS) -> int:
+    """Users per chunk: `chunk_users`, fewer when a chunk's (chunk, N+1) float32 scores would pass SCORE_BYTES."""
+    return max(1, min(chunk_users, SCORE_BYTES // (4 * (n_items + 1))))
+
+
+def sampled_candidates(data: Prepared, users: np.ndarray, n: int = 100, seed: int = 0,
+                       seen: SeenItems | None = None) -> np.ndarray:
+    """(U, n) item indices each user never interacted with; same seed, same candidates.
+
+    Per user, blocks of 2n uniform draws; a draw is kept when it is neither seen nor already kept, in
+    draw order, until n are kept (the rest of the block is dropped). `seen`: the users' CSR, if built.
+    """
+    users = np.asarray(users)
+    seen = seen if seen is not None else seen_items(data, users)
     rng = np.random.default_rng(seed)
     out = np.empty((len(users), n), dtype=np.int64)
-    for row, u in enumerate(users):
-        seen = set(data.seq(u).tolist())
-        if len(seen) + n > data.n_items:  # tiny catalogues: sample with replacement from the unseen
-            pool = np.setdiff1d(np.arange(1, data.n_items + 1), np.fromiter(seen, np.int64))
+    for row in range(len(users)):
+        had = seen.row(row)  # sorted, distinct
+        if len(had) + n > data.n_items:  # tiny catalogues: sample with replacement from the unseen
+            pool = np.setdiff1d(np.arange(1, data.n_items + 1), had)
             out[row] = rng.choice(pool, n, replace=len(pool) < n) if len(pool) else 1
             continue
-        got = []
+        got = np.empty(0, np.int64)
         while len(got) < n:
-            for c in rng.integers(1, data.n_items + 1, 2 * n):
-                if c not in seen:
-                    seen.add(int(c))
-                    got.append(c)
-                    if len(got) == n:
-                        break
+            draws = rng.integers(1, data.n_items + 1, 2 * n)
+            pos = np.minimum(np.searchsorted(had, draws), max(len(had) - 1, 0))
+            fresh = draws[(had[pos] != draws if len(had) else True) & ~np.isin(draws, got)]
+            _, first = np.unique(fresh, return_index=True)
+            got = np.concatenate([got, fresh[np.sort(first)][:n - len(got)]])
         out[row] = got
     return out
 
@@ -49,68 +67,86 @@ def _rank(scores: torch.Tensor, target_scores: torch.Tensor) -> torch.Tensor:
     return torch.where(torch.isfinite(target_scores), rank, torch.full_like(rank, float("inf")))
 
 
+def _full_ranks(s: torch.Tensor, t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """(ranks, non-finite candidate scores) of targets `t` (B,) among all items in `s` (B, N+1), every
+    item the user interacted with excluded (its (row, col) pairs; the held-out one is among them: it is
+    the target's own score)."""
+    t_score = s.gather(1, t[:, None]).squeeze(1)
+    if bool(torch.isfinite(s[:, 1:]).all()):  # the usual case: mask in place, no (B, N+1) copies
+        if s._base is not None or not s.is_contiguous():  # a view of a model's buffer: never write into it
+            s = s.clone()
+        s[:, 0] = float("-inf")  # padding, not an item
+        s[rows, cols] = float("-inf")
+        greater = (s > t_score[:, None]).sum(1)
+        ties = (s == t_score[:, None]).sum(1)
+        return greater.float() + ties.float() / 2, 0
+    others = torch.ones_like(s, dtype=torch.bool)  # (B, N+1) the candidates beside the target
+    others[:, 0] = False
+    others[rows, cols] = False
+    nonfinite = int((~torch.isfinite(s) & others).sum() + (~torch.isfinite(t_score)).sum())
+    return _rank(torch.where(others, s, float("-inf")), t_score), nonfinite
+
+
 def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "full", users=None,
-                 max_len: int = 50, batch_size: int = 128, seed: int = 0, progress=None) -> np.ndarray:
-    """0-based rank of each user's held-out item."""
+                 max_len: int = 50, batch_size: int = CHUNK_USERS, seed: int = 0, progress=None) -> np.ndarray:
+    """0-based rank of each user's held-out item (`batch_size`: users per chunk)."""
     return _ranks_and_nonfinite(model, data, split, protocol, users, max_len, batch_size, seed, progress)[0]
 
 
 @torch.no_grad()
 def _ranks_and_nonfinite(model, data: Prepared, split: str = "test", protocol: str = "full", users=None,
-                         max_len: int = 50, batch_size: int = 128, seed: int = 0,
-                         progress=None) -> tuple[np.ndarray, int]:
+                         max_len: int = 50, batch_size: int = CHUNK_USERS, seed: int = 0, progress=None,
+                         seen: SeenItems | None = None) -> tuple[np.ndarray, int]:
     """(ranks as rank_targets gives them, how many of the ranked candidates' scores were NaN or infinite)."""
     model.eval()
+    bound_heap()  # else glibc's heap grows with the number of score blocks (see heap.py)
     device = next((p.device for p in model.parameters()), None) or next(model.buffers()).device
     users = np.arange(data.n_users) if users is None else np.asarray(users)
+    seen = seen if seen is not None else seen_items(data, users)
     ends, targets = split_ends(data, split)
-    cands = sampled_candidates(data, users, seed=seed) if protocol == "sampled" else None
-    # Users in order of history length, so each batch can drop its all-padding columns (exact for
+    cands = sampled_candidates(data, users, seed=seed, seen=seen) if protocol == "sampled" else None
+    # Users in order of history length, so each chunk can drop its all-padding columns (exact for
     # models whose scores ignore leading padding); ranks go back to the callers' order at the end.
     trim = getattr(model, "trim_padding", False)
     order = np.arange(len(users))
     if trim:
         order = np.argsort(ends[users] - data.offsets[users], kind="stable")
-        users = users[order]
-        cands = cands[order] if cands is not None else None
+    chunk = chunk_for(data.n_items, batch_size)
     ranks, nonfinite = [], 0
-    for start in range(0, len(users), batch_size):
-        b = users[start:start + batch_size]
+    for start in range(0, len(users), chunk):
+        rows_in = order[start:start + chunk]  # positions in `users` (and in `seen`, `cands`)
+        b = users[rows_in]
         seq = pad_left(data, ends[b], max_len, b)
         if trim:
             seq = seq[:, max_len - max(1, int((seq > 0).sum(1).max())):]
         seq = seq.to(device)
-        t = torch.from_numpy(targets[b]).to(device)
+        t = torch.from_numpy(targets[b].astype(np.int64)).to(device)
         if protocol == "sampled":
-            c = torch.cat([t[:, None], torch.from_numpy(cands[start:start + batch_size]).to(device)], 1)  # (B, 101)
+            c = torch.cat([t[:, None], torch.from_numpy(cands[rows_in]).to(device)], 1)  # (B, 101)
             s = model.score(seq, c).float()
             nonfinite += int((~torch.isfinite(s)).sum())
             ranks.append(_rank(s[:, 1:], s[:, 0]).cpu())
         else:
-            s = model.score(seq).float()  # (B, N+1)
-            t_score = s.gather(1, t[:, None]).squeeze(1)
-            # Every item the user interacted with is excluded, the held-out one included (it is t_score).
-            lens = data.offsets[b + 1] - data.offsets[b]
-            rows = np.repeat(np.arange(len(b)), lens)
-            cols = np.concatenate([data.seq(u) for u in b])
-            others = torch.ones_like(s, dtype=torch.bool)  # (B, N+1) the candidates beside the target
-            others[:, 0] = False  # padding, not an item
-            others[torch.from_numpy(rows).to(device), torch.from_numpy(cols).to(device)] = False
-            nonfinite += int((~torch.isfinite(s) & others).sum() + (~torch.isfinite(t_score)).sum())
-            s = torch.where(others, s, float("-inf"))
-            ranks.append(_rank(s, t_score).cpu())
+            rows, cols = seen.pairs(rows_in)
+            r, bad = _full_ranks(model.score(seq).float(), t, torch.from_numpy(rows).to(device),
+                                 torch.from_numpy(cols).to(device))
+            ranks.append(r.cpu())
+            nonfinite += bad
         if progress:
-            progress(min(start + batch_size, len(users)), len(users))
+            progress(min(start + chunk, len(users)), len(users))
     out = np.empty(len(users), dtype=np.float32)
-    out[order] = torch.cat(ranks).numpy()
+    out[order] = torch.cat(ranks).numpy() if ranks else np.empty(0, np.float32)
     return out, nonfinite
 
 
 def evaluate(model, data: Prepared, protocols=PROTOCOLS, split: str = "test", ks=(10, 20), users=None,
-             max_len: int = 50, seed: int = 0, progress=None) -> dict:
+             max_len: int = 50, seed: int = 0, progress=None, chunk_users: int = CHUNK_USERS) -> dict:
     """{"full": {"hr@10": ..., ..., "nonfinite_scores": 0}, "sampled": {...}} for the protocols asked."""
+    users = np.arange(data.n_users) if users is None else np.asarray(users)
+    seen = seen_items(data, users)  # once for both protocols
     out = {}
     for p in protocols:
-        ranks, nonfinite = _ranks_and_nonfinite(model, data, split, p, users, max_len, seed=seed, progress=progress)
+        ranks, nonfinite = _ranks_and_nonfinite(model, data, split, p, users, max_len, chunk_users, seed,
+                                                progress, seen)
         out[p] = {**metrics_from_ranks(ranks, ks), "nonfinite_scores": nonfinite}
     return out

@@ -7,7 +7,8 @@ cancelled from another thread between steps.
       _Run.validate()       NDCG@10 on held-out validation items; keeps the best weights, early stopping
 
 Batches are windows of each user's training sequence (items before the validation item); see
-batching.py for how they are cut and weighted.
+batching.py for how they are cut and weighted. Under torchrun each rank trains on its share of every
+epoch's batches and rank 0 validates (distributed.py); a single process is a world of one.
 """
 import math
 import threading
@@ -22,9 +23,19 @@ from ..errors import Cancelled, UserError
 from .averaging import WeightAverage
 from .batching import epoch_batches, item_counts, training_ends
 from .config import TrainConfig
-from .device import resolve_device, set_threads
+from .device import DeviceRun, resolve_device, set_threads
+from .distributed import (
+    World,
+    agree_step,
+    broadcast_flag,
+    current,
+    rank_device,
+    shard,
+    wrap,
+)
 from .early_stop import EarlyStop
 from .evaluate import evaluate
+from .heap import bound_heap
 
 
 @dataclass
@@ -98,30 +109,34 @@ class _Run:
     """The state of one training run: optimiser, averaged weights, the best validated weights, clocks."""
 
     def __init__(self, model, data: Prepared, cfg: TrainConfig, plan: Plan, max_len: int, device, rng, report,
-                 cancel: threading.Event | None, result: TrainResult):
+                 cancel: threading.Event | None, result: TrainResult, world: World = World()):
         self.model, self.data, self.cfg, self.plan, self.max_len = model, data, cfg, plan, max_len
         self.device, self.rng, self.report, self.cancel, self.result = device, rng, report, cancel, result
+        self.world, self.on_device = world, DeviceRun(device)  # bf16 autocast and pinned batches on CUDA only
         self.val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
         self.opt = make_adam(model, plan.lr, cfg.weight_decay)
         self.average = WeightAverage(model, plan.weight_average) if plan.weight_average else None
+        self.trained = wrap(model, device, world)  # the module whose forward trains (DDP on several ranks)
         self.judged = self.average.model if self.average else model  # the weights that are validated and kept
         self.stopper = EarlyStop(cfg.patience, plan.smoothing, cfg.min_improvement)  # judges the (smoothed) curve
         self.best_state = None
         self.t0, self.step_time, self.seen, self.total_steps, self.since_eval = time.perf_counter(), 0.0, 0, 0, 0
 
-    def step(self, window: torch.Tensor, weight: float) -> float:
-        """One optimiser step on a (B, <= L+1) window batch; returns the (unweighted) loss."""
-        anneal(self.model, self.total_steps / self.cfg.anneal_steps)
-        _, loss = self.model(window[:, :-1], window[:, 1:], loss=self.plan.loss, negatives=self.plan.negatives)
-        value = loss.item()
+    def step(self, window: torch.Tensor, weight: float, stop: bool = False) -> tuple[float, bool]:
+        """One optimiser step on a (B, <= L+1) window batch; returns (the unweighted loss, whether to stop
+        after it). `stop`: this rank wants to stop (several ranks stop together; one stops at once)."""
+        anneal(self.model, self.total_steps * self.world.size / self.cfg.anneal_steps)
+        with self.on_device.autocast():
+            _, loss = self.trained(window[:, :-1], window[:, 1:], loss=self.plan.loss, negatives=self.plan.negatives)
+        value, stop = agree_step(loss.item(), stop, self.world)
         if not math.isfinite(value):
-            return value  # never step on it: the weights stay as they were before this batch
+            return value, stop  # never step on it: the weights stay as they were before this batch
         self.opt.zero_grad(set_to_none=True)
         (loss * weight).backward()
         self.opt.step()
         if self.average:
             self.average.update()
-        return value
+        return value, stop
 
     def epoch(self, epoch: int, examples: np.ndarray) -> tuple[float, int]:
         """One pass over the batches; returns (mean loss, steps in the epoch). Sets result.stopped when
@@ -130,16 +145,17 @@ class _Run:
         model.train()
         batches, lengths, step_weight = epoch_batches(examples, data, model, cfg.batch_size, self.plan.pool,
                                                       self.max_len, self.rng)
-        steps, total, done_steps = len(batches), 0.0, 0
-        for step in range(steps):
+        mine = shard(len(batches), self.world)  # every batch in a world of one
+        steps, total, done_steps, over_time = len(mine), 0.0, 0, False
+        for step, b in enumerate(mine):
             if self.cancel is not None and self.cancel.is_set():
                 result.stopped = "cancelled"
                 break
             ts = time.perf_counter()
-            batch = examples[batches[step]]
-            width = max(2, int(lengths[batches[step]].max())) if model.trim_padding else self.max_len + 1
-            window = pad_left(data, batch[:, 1], width, batch[:, 0]).to(self.device)  # (B, <= L+1): no all-padding columns
-            loss = self.step(window, float(step_weight[step]))
+            batch = examples[batches[b]]
+            width = max(2, int(lengths[batches[b]].max())) if model.trim_padding else self.max_len + 1
+            window = self.on_device.put(pad_left(data, batch[:, 1], width, batch[:, 0]))  # (B, <= L+1): no all-padding columns
+            loss, stop = self.step(window, float(step_weight[b]), over_time)
             if not math.isfinite(loss):
                 result.stopped = "diverged"
                 break
@@ -152,23 +168,30 @@ class _Run:
             done = (epoch - 1) * steps + step + 1
             self.report(Progress("train", epoch, cfg.epochs, step + 1, steps, loss, elapsed,
                                  elapsed / done * (cfg.epochs * steps - done)))
-            if cfg.max_seconds and elapsed > cfg.max_seconds:
+            over_time = bool(cfg.max_seconds and elapsed > cfg.max_seconds)
+            if stop or (over_time and not self.world.active):  # several ranks: stop after the step that agrees
                 result.stopped = "time"
                 break
         return total / max(1, done_steps), steps
 
     def due(self, epoch: int, steps: int) -> bool:
         """Validate now? Tiny epochs (few users) validate after enough steps, not after every pass."""
-        self.since_eval += steps
+        self.since_eval += steps * self.world.size  # counted in single-process steps: the same examples between validations
         if self.since_eval < self.plan.min_eval_steps and epoch < self.cfg.epochs and self.result.stopped != "time":
             return False
         self.since_eval = 0
         return True
 
     def validate(self, epoch: int, loss: float, steps: int) -> bool:
-        """Validate the judged weights, keep them if best; True when early stopping says stop."""
+        """Validate the judged weights, keep them if best; True when early stopping says stop (rank 0
+        validates; every rank gets its answer)."""
         if self.average:
             self.average.sync_buffers()
+        if not self.world.main:
+            return broadcast_flag(False, self.world)
+        return broadcast_flag(self._validate_here(epoch, loss, steps), self.world)
+
+    def _validate_here(self, epoch: int, loss: float, steps: int) -> bool:
         metrics = evaluate(self.judged, self.data, ("full",), split="valid", ks=(10,), users=self.val_users,
                            max_len=self.max_len)["full"]
         result = self.result
@@ -185,10 +208,14 @@ class _Run:
 def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
     cfg.validate()
-    torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    set_threads(cfg.threads)
-    device = resolve_device(cfg.device)
+    bound_heap()  # batches of varying widths must not fragment the heap either (see heap.py)
+    world = current()  # a world of one unless torchrun started this process and run.py joined its group
+    torch.manual_seed(cfg.seed + world.rank)  # own dropout and negatives per rank; DDP copies rank 0's weights
+    rng = np.random.default_rng(cfg.seed)  # the same on every rank: one epoch plan, sharded
+    set_threads(cfg.threads, share=world.local_size)
+    device = rank_device(resolve_device(cfg.device), world)
+    if not world.main:
+        callback = None  # rank 0 reports
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
     plan = plan_for(model, data, cfg, max_len)
@@ -203,7 +230,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     if len(examples) == 0:
         raise UserError("No user has two training interactions, so there is nothing to learn from. "
                         "Fix: use a dataset whose users have at least 4 interactions each.")
-    run = _Run(model, data, cfg, plan, max_len, device, rng, callback or (lambda p: None), cancel, result)
+    run = _Run(model, data, cfg, plan, max_len, device, rng, callback or (lambda p: None), cancel, result, world)
     result.lr = plan.lr
     steps = 0
     for epoch in range(1, cfg.epochs + 1):
@@ -232,7 +259,7 @@ def _finish(run: _Run, steps: int) -> TrainResult:
         model.load_state_dict(run.best_state)
     model.eval()
     result.train_seconds = time.perf_counter() - run.t0
-    result.sequences_per_second = run.seen / run.step_time if run.step_time else 0.0
+    result.sequences_per_second = run.seen * run.world.size / run.step_time if run.step_time else 0.0  # all ranks
     run.report(Progress("done", result.best_epoch, run.cfg.epochs, steps, steps, 0.0, result.train_seconds, 0.0,
                         {"ndcg@10": result.best_ndcg}))
     if result.stopped == "cancelled" and run.best_state is None:

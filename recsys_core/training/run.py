@@ -1,4 +1,7 @@
-"""Train, evaluate and save in one call: shared by the CLI, the app's worker and the shipped-models script."""
+"""Train, evaluate and save in one call: shared by the CLI, the app's worker and the shipped-models script.
+
+Under torchrun (RANK / WORLD_SIZE in the environment) every rank trains data-parallel and rank 0
+alone evaluates, saves and prints (see distributed.py); metrics.json records the world size."""
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -9,7 +12,9 @@ from ..models import build_model
 from ..models.config import ModelConfig
 from ..store.checkpoint import FILENAME, atomic_write_json, make_meta, save_checkpoint
 from ..store.meta import CheckpointMeta
+from . import distributed
 from .config import TrainConfig
+from .device import resolve_device
 from .evaluate import evaluate
 from .loop import train
 
@@ -38,19 +43,30 @@ def check_writable(out_dir: str):
 
 def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfig, out_dir: str,
                    dataset_spec: str = "sample", callback=None, cancel=None) -> TrainOutcome:
-    """Train, evaluate on the test split under both protocols, write model.pt + metrics.json atomically."""
-    check_writable(out_dir)  # before training: minutes of work must not end in "cannot write there"
+    """Train, evaluate on the test split under both protocols, write model.pt + metrics.json atomically.
+    Under torchrun, ranks other than 0 return after training, with no metrics and nothing written."""
+    world = distributed.start(resolve_device(train_cfg.device))  # a world of one outside torchrun
+    path = os.path.join(out_dir, FILENAME)
+    if world.main:
+        check_writable(out_dir)  # before training: minutes of work must not end in "cannot write there"
     model = build_model(model_cfg, data.n_items, seed=train_cfg.seed)
-    result = train(model, data, train_cfg, model_cfg.max_len, callback=callback, cancel=cancel)
+    try:
+        result = train(model, data, train_cfg, model_cfg.max_len, callback=callback if world.main else None,
+                       cancel=cancel)
+    finally:
+        distributed.finish()  # the group is for training only: rank 0 evaluates and saves alone
+    if not world.main:
+        return TrainOutcome(path=path, metrics={}, seconds=result.train_seconds, best_epoch=result.best_epoch,
+                            stopped=result.stopped, history=result.history)
     metrics = evaluate(model, data, max_len=model_cfg.max_len)
     meta = make_meta(model, data, model_cfg, train_cfg, metrics, result, dataset_spec)
-    path = os.path.join(out_dir, FILENAME)
     try:
         save_checkpoint(path, model.cpu(), meta)
         atomic_write_json(os.path.join(out_dir, "metrics.json"),
                           {"model": model_cfg.name, "dataset": data.name, "seconds": round(result.train_seconds, 3),
                            "best_epoch": result.best_epoch, "stopped": result.stopped, "loss": result.loss,
-                           "lr": result.lr, **metrics})
+                           "lr": result.lr, "world_size": world.size,
+                           "sequences_per_second": round(result.sequences_per_second, 1), **metrics})
     except OSError as e:  # e.g. the disk filled up while training: the previous model there is left as it was
         raise UserError(f"{out_dir}: cannot save the model there ({e.strerror or e}). "
                         "Fix: free some disk space or pass another output folder.") from None

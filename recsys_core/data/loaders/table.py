@@ -1,7 +1,9 @@
 """Any CSV, TSV or Parquet table with a column mapping: the roles (`ROLES`) a column can play, guessing
 the mapping from common column names (`guess_columns`), reading just the header (`read_table_columns`),
-the separator a file's extension implies, and loading the mapped columns, with the catalogue taken from
-the title and category columns. Parquet support imports pyarrow only when a Parquet file is read.
+and loading the mapped columns, with the catalogue taken from the title and category columns. The
+delimiter (comma, tab, semicolon, pipe, `::`) is detected from the first lines, and a first line that
+is data, not a header, gives the columns the names col1..colN. Parquet support imports pyarrow only
+when a Parquet file is read.
 """
 import csv
 import re
@@ -12,14 +14,15 @@ import pandas as pd
 from ...errors import DataError
 from ..dataset import Dataset, make_items
 from .reading import (
-    _check_delimiter,
+    TextLayout,
     _first_line,
     _ratings,
-    _read_text,
     _show,
     _stem,
     check_rows,
     max_rows,
+    read_layout,
+    text_layout,
 )
 
 COLUMNS_FIX = "pass --columns user=COL,item=COL,timestamp=COL"
@@ -51,20 +54,29 @@ def guess_columns(columns: list[str]) -> dict:
 
 
 def read_table_columns(path: str) -> list[str]:
-    """The header of a CSV, TSV or Parquet file (reads no rows), e.g. to pre-fill a mapping form."""
+    """The header of a CSV, TSV or Parquet file (reads no rows), e.g. to pre-fill a mapping form;
+    col1..colN for a text file without a header."""
     if _is_parquet(path):
         return [str(c) for c in _parquet(path, None)]
-    sep = _csv_sep(path)
-    cols = [str(c) for c in _read_text(path, sep=sep, nrows=0).columns]
-    _check_delimiter(path, cols, sep, "save it comma-separated as .csv, or tab-separated as .tsv.")
-    _check_unique_header(path, sep)
-    return cols
+    return _layout(path).columns
 
 
-def _check_unique_header(path: str, sep: str):
+# Every spelling guess_columns knows: one of them in the first line makes it a header.
+KNOWN_NAMES = frozenset(s for spellings in GUESSES.values() for s in spellings)
+
+
+def _layout(path: str) -> TextLayout:
+    lay = text_layout(path, KNOWN_NAMES)
+    if lay.header:
+        check_unique_header(path, lay.sep)
+    return lay
+
+
+def check_unique_header(path: str, sep: str, encoding: str = "utf-8"):
     """pandas renames a repeated column (item_id, item_id.1): refuse instead of picking one silently."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        header = next(csv.reader([f.readline()], delimiter=sep), [])
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        line = f.readline().rstrip("\r\n")
+    header = line.split("::") if sep == "::" else next(csv.reader([line], delimiter=sep), [])
     names = [h.strip() for h in header]
     twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
@@ -73,7 +85,8 @@ def _check_unique_header(path: str, sep: str):
 
 
 def load_table(path: str, columns: dict | None = None) -> Dataset:
-    found = read_table_columns(path)
+    lay = None if _is_parquet(path) else _layout(path)
+    found = lay.columns if lay else read_table_columns(path)
     roles = _mapping(path, found, columns)
     wanted = list(dict.fromkeys(roles.values()))
     cap = max_rows()
@@ -84,7 +97,7 @@ def load_table(path: str, columns: dict | None = None) -> Dataset:
         # All columns, not usecols=wanted: with usecols pandas silently drops the extra fields of a ragged
         # row, and those usually mean unquoted delimiters inside a title.
         text = [roles[r] for r in ("user", "item", "title", "category") if r in roles]
-        df = _read_text(path, sep=_csv_sep(path), dtype={c: str for c in text}, nrows=cap + 1)
+        df = read_layout(path, lay, dtype={c: str for c in text}, nrows=cap + 1)
         check_rows(path, len(df), cap)
     inter = pd.DataFrame({"user_id": _ids(df[roles["user"]]), "item_id": _ids(df[roles["item"]])})
     notices = []
@@ -143,10 +156,6 @@ def _table_items(item_ids: pd.Series, df: pd.DataFrame, roles: dict) -> pd.DataF
 
 def _is_parquet(path: str) -> bool:
     return path.lower().endswith((".parquet", ".pq"))
-
-
-def _csv_sep(path: str) -> str:
-    return "\t" if path.lower().endswith(".tsv") else ","
 
 
 def _parquet(path: str, columns: list[str] | None):

@@ -1,0 +1,168 @@
+"""The full explanation of one recommendation: every explainer's importance over the history, their
+faithfulness against random orders, the verified counterfactual and the sentences that word it.
+`explain_item` is what `python -m recsys_core explain` prints and what the Explain page can call;
+`ItemReport.to_json()` is the `explain --json` document.
+"""
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..data.lookup import find_item, find_user
+from ..data.preprocess import pad_sequence
+from ..errors import UserError
+from ..store.opened import Loaded
+from .counterfactual import MAX_REMOVALS, Counterfactual, drop_counterfactual, why_not
+from .explainers import EXPLAINERS, chosen
+from .explainers.common import remove_items
+from .explainers.memo import ExplainMemo
+from .faithfulness import (
+    RANDOM_ORDERS,
+    Faithfulness,
+    faithfulness,
+    order_of,
+    score_and_rank,
+)
+from .words import Evidence, recommendation_words
+
+
+@dataclass
+class ItemReport:
+    model: str
+    dataset: str
+    user_id: str
+    item_id: str
+    title: str
+    kind: str  # "recommendation" (in the top k) or "why-not"
+    rank: int  # 0-based among items the user has not interacted with
+    score: float
+    top_k: int
+    history: list[dict]  # visible history, oldest first: item_id, title, steps_back
+    explainers: list[str]
+    importance: dict  # explainer -> list aligned with history
+    faithfulness: dict  # explainer (and "random") -> Faithfulness
+    counterfactual: Counterfactual
+    words: list[str]
+    seconds: float = 0.0
+    best_explainer: str = ""  # lowest deletion area among the non-reference explainers
+    notes: list[str] = field(default_factory=list)
+    feature_attention: dict | None = None  # models with item features: attribute value -> weight
+
+    def to_json(self) -> dict:
+        out = dict(vars(self))
+        out["faithfulness"] = {k: v.to_json() for k, v in self.faithfulness.items()}
+        out["counterfactual"] = self.counterfactual.to_json()
+        if out["feature_attention"] is None:  # optional keys are left out when there is nothing to say
+            del out["feature_attention"]
+        return _finite(out)
+
+
+def _finite(obj):
+    """NaN and infinities as None, so the document is strict JSON (a broken model's scores can be NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+REFERENCES = ("uniform", "recency")  # floors, never "the best explainer"
+
+
+def best_explainer(faith: dict[str, Faithfulness]) -> str:
+    """The explainer whose deletion curve falls fastest (lowest area), references excluded."""
+    real = {k: v for k, v in faith.items() if k not in REFERENCES and k != "random"}
+    return min(real, key=lambda k: real[k].deletion_area) if real else ""
+
+
+def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: int = 10,
+                 max_removals: int = MAX_REMOVALS, random_orders: int = RANDOM_ORDERS,
+                 history: list[int] | None = None) -> ItemReport:
+    """Everything about one recommendation (default: the user's top one) or one "why not X?" item.
+
+    explainers: registry names (default: all that apply); history: item indices replacing the user's
+    whole history (a what-if edit, whatif.py), oldest first; the model sees its last max_len."""
+    start = time.perf_counter()
+    model, data, L = loaded.model, loaded.data, loaded.max_len
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    names = chosen(model, explainers)
+    u = find_user(data, user_id)
+    full_hist = data.seq(u)
+    visible = np.asarray(history if history is not None else full_hist[-L:], dtype=np.int64)[-L:]
+    if len(visible) and (visible.min() < 1 or visible.max() > data.n_items):
+        raise UserError(f"the edited history holds item indices outside 1..{data.n_items}. "
+                        "Fix: build it from the dataset's item indices (find_item).")
+    n = len(visible)
+    if n == 0:
+        raise UserError(f"user {data.user_ids[u]} has an empty history. Fix: pick a user with interactions.")
+    seq = pad_sequence(visible.tolist(), L).to(device)  # (1, L)
+    # A what-if history replaces the user's: an item edited out may be recommended, as on the Explain page.
+    had = full_hist if history is None else np.asarray(history, dtype=np.int64)
+    exclude = torch.from_numpy(np.unique(had)).to(device)
+    with torch.no_grad():
+        scores = model.score(seq)[0].float()
+    scores = torch.where(torch.isfinite(scores), scores, float("-inf"))
+    scores[exclude] = float("-inf")
+    top_k = max(1, min(top_k, int(torch.isfinite(scores).sum())))
+    if item_id is None:
+        item = int(scores.argmax())
+    else:
+        item = find_item(data, item_id)
+        if item in set(exclude.tolist()):
+            raise UserError(f"item {item_id} is already in user {data.user_ids[u]}'s history. "
+                            "Fix: pick an item they have not interacted with.")
+    cand = torch.tensor([[item]], device=device)
+    memo = ExplainMemo(model)
+    imp = {name: EXPLAINERS[name](memo, seq, cand)[0, 0, -n:].float().cpu().numpy() for name in names}
+    occl = imp["occlusion"] if "occlusion" in imp else EXPLAINERS["occlusion"](model, seq, cand)[0, 0, -n:].cpu().numpy()
+    faith = faithfulness(model, seq, item, imp, occlusion=occl, exclude=exclude, random_orders=random_orders)
+    s0, r0 = score_and_rank(model, seq, item, exclude)
+    rank, score = int(r0[0]), float(s0[0])
+    kind = "recommendation" if rank < top_k else "why-not"
+    if kind == "recommendation":
+        orders = {k: order_of(v) for k, v in imp.items() if k not in REFERENCES} or {k: order_of(v) for k, v in imp.items()}
+        cf = drop_counterfactual(model, seq, item, orders, top_k, exclude, max_removals)
+    else:
+        cf = why_not(model, seq, item, occl, top_k, exclude, max_removals)
+    titles = [str(data.titles[i]) for i in visible]
+    top_removal = int(np.argmax(occl))
+    rows = [top_removal]
+    attn = imp.get("attention") if model.attention_has_focus else None
+    top_attention = int(np.argmax(attn)) if attn is not None else None
+    if top_attention is not None:
+        rows.append(top_attention)
+    drop = torch.zeros(len(rows), L, dtype=torch.bool, device=device)
+    drop[torch.arange(len(rows), device=device), torch.tensor(rows, device=device) + L - n] = True
+    _, single = score_and_rank(model, remove_items(seq.expand(len(rows), -1), drop), item, exclude)
+    ev = Evidence(item_title=str(data.titles[item]), kind=kind, rank=rank, top_k=top_k, history_titles=titles,
+                  top_removal=top_removal, rank_without_top_removal=int(single[0]),
+                  top_removal_drop=float(occl[top_removal]),
+                  top_attention=top_attention, rank_without_top_attention=int(single[-1]) if top_attention is not None else None,
+                  counterfactual=cf)
+    notes = [] if model.attention_has_focus or not model.has_attention else \
+        ["this model's attention is uniform by construction: it singles out no item"]
+    return ItemReport(model=loaded.name, dataset=data.name, user_id=str(data.user_ids[u]), item_id=str(data.item_ids[item]),
+                      title=str(data.titles[item]), kind=kind, rank=rank, score=score, top_k=top_k,
+                      history=[{"item_id": str(data.item_ids[i]), "title": t, "steps_back": n - j}
+                               for j, (i, t) in enumerate(zip(visible, titles))],
+                      explainers=names, importance={k: [float(x) for x in v] for k, v in imp.items()},
+                      faithfulness=faith, counterfactual=cf, words=[w for w in recommendation_words(ev) if w],
+                      seconds=round(time.perf_counter() - start, 4), best_explainer=best_explainer(faith), notes=notes,
+                      feature_attention=_feature_attention(model, seq, cand, n))
+
+
+def _feature_attention(model, seq, cand, n) -> dict | None:
+    """A model with item features: attribute value -> weight for the explained item (as recommend --json)."""
+    if not getattr(getattr(model, "cfg", None), "item_features", False):
+        return None
+    from ..models.features import aggregate
+    with torch.no_grad():
+        expl = model.explain(seq, cand)
+    if "feature_weights" not in expl or "soft" not in expl:
+        return None
+    return aggregate(expl["soft"][0, 0, -n:].float().cpu().numpy(), expl["feature_weights"][0, 0, -n:].float().cpu().numpy(),
+                     expl["feature_ids"][0, -n:].cpu().numpy(), model.cfg.feature_vocab)

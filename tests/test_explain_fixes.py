@@ -1,0 +1,161 @@
+"""The Explain page's smaller fixes (issue 12, item 4), each pinned by a test that failed before it:
+the "See why" select follows the user, the tables lead with what matters, the default chart shows the
+items its words name, the box colour follows the numbers, thousands separators, and interesting
+users of several kinds."""
+import numpy as np
+import pytest
+from test_app_explain import library, open_page  # noqa: F401  (library is a fixture)
+
+from recsys_core.data.preprocess import prepare
+from recsys_core.data.registry import load_dataset
+from recsys_core.explain.explanation import (
+    Explanation,
+    HistoryItem,
+    PlantedCause,
+    Recommendation,
+)
+from recsys_core.explain.honesty import honesty
+from recsys_core.explain.planted import interesting_users, planted_map
+from recsys_core.explain.user import explain_user
+from recsys_core.store.opened import open_model
+from ui import explain_view as ev
+from ui import why_view
+
+
+def history(n: int) -> list[HistoryItem]:
+    return [HistoryItem(str(i), f"Item {i:04d} Model X{i}", "cat", i, n - i) for i in range(n)]
+
+
+def explanation(soft: list[float], infl: list[float], planted: PlantedCause | None = None) -> tuple:
+    n = len(soft)
+    hard = [0.0] * n
+    hard[int(np.argmax(soft))] = 1.0
+    rec = Recommendation("r1", "Recommended Thing", "cat", 1.0, 0, "recommendation", soft=soft, hard=hard,
+                         influence=infl, honesty=honesty(np.array(soft), np.array(infl)), planted=planted)
+    res = Explanation("target-soft", "d", "u1", n + 300, history(n), n, "target", "soft", [rec], explained_by="")
+    return rec, res
+
+
+# --- the "See why" select follows the user ----------------------------------------------------------
+
+def test_see_why_select_shows_the_new_users_title_after_the_user_changes(library):  # noqa: F811
+    at = open_page("pages/explain.py", model_path=library["target-soft"], user_id="5")
+    at.selectbox(key="_explain_why").set_value(2).run()
+    before = at.selectbox(key="_explain_why").options
+    at.text_input(key="_explain_user").set_value("17").run()
+    assert not at.exception and at.subheader[0].value.startswith("User 17")
+    box = at.selectbox(key="_explain_why")
+    assert box.options != before  # another user, other recommendations
+    # The browser keeps the label it showed unless the server sends a new one (set_value): without it
+    # the select reads the previous user's title over this user's explanation.
+    assert box.proto.set_value and box.proto.raw_value in box.options
+    assert box.proto.raw_value == box.options[box.index]
+
+
+# --- tables -----------------------------------------------------------------------------------------
+
+def test_recommendations_table_puts_the_why_columns_right_after_the_title():
+    rec, res = explanation([0.7, 0.2, 0.1], [0.5, 0.1, 0.2])
+    cols = list(ev.recommendations_frame(res).columns)
+    assert cols[:5] == ["#", "Recommendation", "Agree", "Attention's top item", "Most influential item"]
+    assert cols.index("Score") > cols.index("Most influential item")
+
+
+def test_history_table_lists_the_most_recent_item_first():
+    _, res = explanation([0.7, 0.2, 0.1], [0.5, 0.1, 0.2])
+    frame = ev.history_frame(res, None)
+    assert frame["Steps back"].tolist() == [1, 2, 3]
+    assert frame["Title"].tolist() == ["Item 0002 Model X2", "Item 0001 Model X1", "Item 0000 Model X0"]
+
+
+# --- the default "See why" chart shows what the words talk about -------------------------------------
+
+def test_default_why_chart_includes_the_items_the_words_name():
+    n = 30
+    infl = [float(n - i) for i in range(n)]  # item 0 most influential, item 29 least
+    soft = [0.5 / (n - 2)] * n
+    soft[29], soft[0] = 0.3, 0.2  # attention's top item is the least influential one
+    trigger = PlantedCause("27", "Item 0027 Model X27", position=27, steps_back=3, soft_weight=soft[27],
+                           hard_hit=False)
+    rec, res = explanation(soft, infl, planted=trigger)
+    named = " ".join(text for _, text in why_view.honesty_words(rec, res))
+    assert "Item 0029 Model X29" in named and "Item 0000 Model X0" in named
+    fig = why_view.why_chart(rec, res, show_all=False)
+    hover = " ".join(fig.data[0].customdata)
+    for title in ("Item 0029 Model X29", "Item 0000 Model X0", "Item 0027 Model X27"):
+        assert title in hover, title
+    assert len(fig.data[0].y) <= 15  # still a short chart, not the whole history
+
+
+# --- the box colour follows the numbers ----------------------------------------------------------------
+
+def test_no_green_truth_box_when_the_rank_correlation_is_negative():
+    soft = [0.5, 0.01, 0.02, 0.04, 0.08, 0.15, 0.2]
+    infl = [0.9, 0.8, 0.7, 0.5, 0.3, 0.2, 0.1]  # the same top item, the rest in opposite order
+    rec, res = explanation(soft, infl)
+    assert rec.honesty.agree and rec.honesty.spearman < 0
+    said = why_view.honesty_words(rec, res)
+    assert all(kind != "success" for kind, _ in said)
+    assert not any("truth" in text for _, text in said)
+    assert any("opposite" in text for _, text in said)
+
+
+def test_green_box_only_when_top_items_agree_and_the_order_does_too():
+    agree_rec, agree_res = explanation([0.6, 0.25, 0.1, 0.05], [0.9, 0.5, 0.2, 0.1])
+    assert agree_rec.honesty.spearman > 0.9
+    assert why_view.honesty_words(agree_rec, agree_res)[0][0] == "success"
+    differ_rec, differ_res = explanation([0.6, 0.25, 0.1, 0.05], [0.1, 0.9, 0.5, 0.2])
+    kinds = [k for k, _ in why_view.honesty_words(differ_rec, differ_res)]
+    assert "success" not in kinds
+
+
+# --- thousands separators ----------------------------------------------------------------------------
+
+def test_counts_carry_thousands_separators():
+    n = 1200
+    infl = [float(n - i) for i in range(n)]
+    soft = [0.5 / (n - 1)] * n
+    soft[1049] = 0.5  # attention's top item is #1,050 by influence
+    rec, res = explanation(soft, infl)
+    text = " ".join(t for _, t in why_view.honesty_words(rec, res))
+    assert "#1,050 of 1,200" in text and "all 1,200 history items" in text
+    caption = ev.history_caption(res)
+    assert "1,200" in caption and "1,500" in caption  # shown and total (n + 300)
+
+
+# --- interesting users of several kinds -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_model(library):  # noqa: F811
+    return open_model(library["target-soft"])
+
+
+def test_interesting_users_mix_kinds_and_each_kind_is_true(sample_model):
+    data = sample_model.data
+    planted = planted_map(data, load_dataset("sample").items)
+    users = interesting_users(data, planted, loaded=sample_model)
+    kinds = [u["kind"] for u in users]
+    assert len(users) == 8 and len(set(u["user_id"] for u in users)) == 8
+    assert {"follow-up due", "attention vs removal"} <= set(kinds)
+    assert {"taste", "popularity"} & set(kinds)
+    assert all(u["why"].startswith(u["kind"]) for u in users)  # the label names the kind
+    follow = {fu: t for fu, t in planted.items()}
+    index = {str(uid): i for i, uid in enumerate(data.user_ids)}
+    for u in users:
+        seq = data.seq(index[u["user_id"]]).tolist()
+        if u["kind"] == "follow-up due":  # a trigger among the last 10 whose follow-up never came
+            assert any(f not in seq for t in seq[-10:] for f, trig in follow.items() if trig == t)
+        elif u["kind"] in ("taste", "popularity"):
+            causes = data.causes[data.offsets[index[u["user_id"]]]:data.offsets[index[u["user_id"]] + 1]][-10:]
+            word = "taste" if u["kind"] == "taste" else "popular"
+            assert sum(c == word for c in causes) >= 6
+        else:  # attention's top item is not what the removal test finds for the top recommendation
+            top = explain_user(sample_model, u["user_id"], k=1).recommendations[0]
+            assert not top.honesty.agree
+
+
+def test_interesting_users_without_planted_truth_still_mix_kinds(sample_model):
+    data = prepare(load_dataset("sample"))
+    users = interesting_users(data, {}, loaded=sample_model)
+    assert len(users) == 8
+    assert len({u["kind"] for u in users}) >= 2
