@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data.preprocess import Prepared, pad_sequence, split_ends
+from ..data.preprocess import Prepared
 from ..data.registry import load_dataset
 from ..store.opened import Loaded
+from .planted_hits import planted_cases
 from .user import explain_user
 
 
@@ -124,28 +125,16 @@ def planted_accuracy(loaded: Loaded, planted: dict) -> dict | None:
     """How often attention finds the known cause: over users whose held-out (test) item is a planted
     follow-up with its trigger in view, the share where the attention's top history item is that
     trigger (soft weights' argmax, and the hard pick). None for models without attention."""
-    model, data, L = loaded.model, loaded.data, loaded.max_len
+    model = loaded.model
     if not model.attention_has_focus or not planted:
         return None  # no weights (popular), or uniform ones by construction (mean)
-    ends, targets = split_ends(data, "test")
-    rows, seqs, cands, trig_pos = [], [], [], []
-    for u, (e, t) in enumerate(zip(ends, targets)):
-        if int(t) not in planted:
-            continue
-        hist = data.items[max(data.offsets[u], e - L):e]
-        where = np.flatnonzero(hist == planted[int(t)])
-        if len(where):
-            rows.append(u)
-            seqs.append(pad_sequence(hist.tolist(), L))
-            cands.append(int(t))
-            trig_pos.append(L - len(hist) + int(where[-1]))
-    if not rows:
+    cases = planted_cases(loaded, planted)  # the same test cases every explainer's hit rate is taken over
+    if cases is None:
         return None
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    seq = torch.cat(seqs).to(device)
-    expl = model.explain(seq, torch.tensor(cands, device=device)[:, None])
-    pos = torch.tensor(trig_pos, device=device)
+    seq, cand, pos = (x.to(device) for x in cases)
+    expl = model.explain(seq, cand)
     soft_hit = (expl["soft"][:, 0].argmax(-1) == pos).float().mean().item()
     hard_hit = (expl["weights"][:, 0].argmax(-1) == pos).float().mean().item()
-    return {"cases": len(rows), "soft_top_is_trigger": round(soft_hit, 4), "hard_pick_is_trigger": round(hard_hit, 4),
+    return {"cases": len(seq), "soft_top_is_trigger": round(soft_hit, 4), "hard_pick_is_trigger": round(hard_hit, 4),
             "chance": round(float(np.mean([1 / max(1, int((s > 0).sum())) for s in seq.cpu()])), 4)}
