@@ -2,7 +2,11 @@
 synthetic interactions CSV. Targets: 5M interactions under 3 GB peak; 20M (MovieLens-20M size) under 8 GB.
 
     python bench/bench_memory.py --rows 5e6 --users 100000 --items 30000 --max-seconds 60
-    python bench/bench_memory.py --rows 20e6 --users 138000 --items 27000 --epochs 1 --batch-size 1024
+    python bench/bench_memory.py --rows 20e6 --users 138000 --items 27000 --epochs 1 --batch-size 1024 \
+        --window-stride 50 --max-seconds 0
+
+--window-stride 50 (= max length) makes one epoch one pass in which every training interaction is a
+target once; the default stride (10) cuts five overlapping windows per target.
 
 The CSV is written once per shape under --work (default /tmp/attention-lens-bench). Stages run in one
 child process; each reports ru_maxrss (the peak so far) when it ends. Writes bench/results/memory_<rows>.json.
@@ -65,7 +69,8 @@ def child(args):
     model = build_model(model_cfg, data.n_items, seed=0)
     t = time.perf_counter()
     result = train(model, data, TrainConfig(epochs=args.epochs, batch_size=args.batch_size, threads=args.threads,
-                                            max_seconds=args.max_seconds or None), model_cfg.max_len)
+                                            max_seconds=args.max_seconds or None, window_stride=args.window_stride),
+                   model_cfg.max_len)
     stage("train", t, stopped=result.stopped, sequences_per_second=round(result.sequences_per_second, 1))
     for protocol in ("full", "sampled"):
         t = time.perf_counter()
@@ -83,6 +88,7 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--max-len", type=int, default=50)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--window-stride", type=int, default=None, help="a training window every this many items (default: the CLI's)")
     ap.add_argument("--work", default="/tmp/attention-lens-bench")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--csv", default=None, help=argparse.SUPPRESS)
@@ -110,7 +116,8 @@ def main() -> int:
     write_json(f"memory_{int(args.rows / 1e6)}m", {
         "what": "peak RSS (ru_maxrss) and seconds per stage, arch self, synthetic CSV",
         "shape": {"rows": int(args.rows), "users": args.users, "items": args.items},
-        "train": {"epochs": args.epochs, "max_seconds": args.max_seconds, "batch_size": args.batch_size},
+        "train": {"epochs": args.epochs, "max_seconds": args.max_seconds, "batch_size": args.batch_size,
+                  "window_stride": args.window_stride},
         "stages": stages, "peak_gib": peak, "target_gib": target, "met": peak < target})
     return 0
 

@@ -4,7 +4,8 @@
 
 Both read one SASRec text file per dataset (`user item`, 1-indexed, each user's lines in time order),
 written here from our own loader and preprocessing. Both use the SASRec shape (dim 50, 2 layers,
-1 head, max length 50, Pre-LN) and the peer README's dropout. The peer runs as a subprocess from a
+1 head, max length 50, Pre-LN); the peer runs with its README's dropout (--dropout), ours with the
+CLI's defaults for everything but the shape (a variant may override one setting). The peer runs as a subprocess from a
 temporary folder (its three files copied there, never imported) for up to --peer-epochs epochs or
 until its validation NDCG@10 plateaus; it prints valid/test under the SASRec protocol every 20 epochs
 with its training time. Ours trains in process with the CLI's settings; at each of its validations
@@ -30,7 +31,10 @@ PEER_FILES = ("main.py", "model.py", "utils.py")
 SHAPE = {"dim": 50, "layers": 2, "heads": 1, "max_len": 50}
 # name -> TrainConfig overrides (None everywhere else: the CLI's defaults, chosen per family and data)
 VARIANTS = {"default": {}, "bce1": {"loss": "bce", "negatives": 1}, "full": {"loss": "full"},
-            "sampled256": {"loss": "sampled", "negatives": 256}, "default-d0.2": {"dropout": 0.2}}
+            "sampled256": {"loss": "sampled", "negatives": 256}, "d0.5": {"dropout": 0.5},
+            "lr1e-2": {"lr": 0.01}, "b256": {"batch_size": 256}, "recent5": {"windows_per_user": 5},
+            "full-recent5": {"loss": "full", "windows_per_user": 5}, "last": {"window_stride": 0},
+            "lr3e-3": {"lr": 0.003}, "full-lr3e-3": {"loss": "full", "lr": 0.003}}
 EVAL_LINE = re.compile(r"epoch:(\d+), time: ([\d.]+)\(s\), valid \(NDCG@10: ([\d.]+), HR@10: ([\d.]+)\), "
                        r"test \(NDCG@10: ([\d.]+), HR@10: ([\d.]+)\)")
 
@@ -106,14 +110,14 @@ def epoch_of(lines: list) -> int:
 
 # --- ours ------------------------------------------------------------------------------------------
 
-def run_ours(data, variant: str, dropout: float, max_seconds: float, seed: int) -> dict:
+def run_ours(data, variant: str, max_seconds: float, seed: int) -> dict:
     from recsys_core.models import build_model
     from recsys_core.models.config import ModelConfig
     from recsys_core.training.config import TrainConfig
     from recsys_core.training.evaluate import evaluate
     from recsys_core.training.loop import train
     over = dict(VARIANTS[variant])
-    model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", dropout), **SHAPE).validate()
+    model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", ModelConfig.dropout), **SHAPE).validate()
     train_cfg = TrainConfig(max_seconds=max_seconds, seed=seed, **over).validate()
     model = build_model(model_cfg, data.n_items, seed=seed)
     points, extra = [], [0.0]
@@ -133,8 +137,6 @@ def run_ours(data, variant: str, dropout: float, max_seconds: float, seed: int) 
     final = evaluate(model, data, ("full", "sampled"), split="test", ks=(10,), max_len=model_cfg.max_len)
     valid = evaluate(model, data, ("sampled",), split="valid", ks=(10,), max_len=model_cfg.max_len)["sampled"]
     flags = [f"--{k.replace('_', '-')} {v}" for k, v in VARIANTS[variant].items()]
-    if "dropout" not in VARIANTS[variant]:
-        flags.append(f"--dropout {dropout}")
     if max_seconds:
         flags.append(f"--max-seconds {max_seconds:g}")
     return {"variant": variant, "cli": "python -m recsys_core train --dataset FILE.txt --arch self --dim 50 --layers 2 "
@@ -179,7 +181,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["ml-100k", "ml-latest-small"])
     ap.add_argument("--variants", nargs="+", default=["default", "bce1", "full"], choices=list(VARIANTS))
-    ap.add_argument("--dropout", type=float, default=0.5, help="both sides (the peer README's command)")
+    ap.add_argument("--dropout", type=float, default=0.5, help="the peer's (its README's command); ours: the CLI default")
     ap.add_argument("--peer-epochs", type=int, default=200)
     ap.add_argument("--peer-plateau", type=int, default=3, help="stop the peer after this many evaluations (x20 epochs) without a better valid NDCG@10")
     ap.add_argument("--peer-max-seconds", type=float, default=0, help="stop the peer after this long (0: no limit)")
@@ -222,7 +224,7 @@ def main() -> int:
                 peer_thread.start()
             ours = {}
             for v in args.variants:
-                ours[v] = run_ours(data, v, args.dropout, args.max_seconds, args.seed)
+                ours[v] = run_ours(data, v, args.max_seconds, args.seed)
                 o = ours[v]
                 print(f"  ours {name} {v}: {o['seconds']:.1f}s {o['loss']} lr {o['lr']} stopped {o['stopped']} "
                       f"valid {o['valid_ndcg@10']:.4f} test {o['test_ndcg@10']:.4f}", file=sys.stderr, flush=True)
@@ -251,7 +253,7 @@ def main() -> int:
                 curves += [{"dataset": name, **r} for r in cmp["matched"]]
             write_json(args.out, {"what": "ours (self, SASRec shape) vs pmixer/SASRec.pytorch on the same SASRec files; "
                                   "sampled = SASRec protocol (1 held-out vs 100 unseen)", "machine_note": "2 shared cores, loaded",
-                                  "dropout": args.dropout, "results": results})
+                                  "peer_dropout": args.dropout, "results": results})
     print("\nbest model per implementation (test under the SASRec protocol; * = variant chosen on validation)")
     table(summary, ["dataset", "impl", "seconds", "seq_per_s", "valid_ndcg", "test_ndcg", "test_hr", "full_ndcg", "full_hr"])
     print("\nmatched training time (peer's clock at each of its evaluations; ours: the chosen variant by then)")

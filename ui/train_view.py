@@ -158,7 +158,9 @@ def fraction(p, train_cfg: TrainConfig) -> float:
 def curves(job: TrainingJob):
     records = list(job.state.progress)
     train = [(((p.epoch - 1) * p.steps + p.step), p.loss) for p in records if p.phase == "train"]
-    evals = [(p.epoch, k, p.metrics[k]) for p in records if p.phase == "eval" for k in ("ndcg@10", "hr@10")]
+    # Epochs as fractions: a long epoch is also validated inside it (TrainConfig.eval_windows).
+    evals = [(p.epoch - 1 + p.step / max(1, p.steps), k, p.metrics[k]) for p in records if p.phase == "eval"
+             for k in ("ndcg@10", "hr@10")]
     left, right = st.columns(2)
     left.markdown("**Training loss**")
     if train:
@@ -176,7 +178,7 @@ def curves(job: TrainingJob):
             x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=True)),
             color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["epoch:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")]).properties(height=260),
+            tooltip=[alt.Tooltip("epoch:Q", format=".2f"), "metric:N", alt.Tooltip("value:Q", format=".4f")]).properties(height=260),
             width="stretch")
     else:
         right.caption("Validation NDCG@10 and HR@10 appear after the first evaluation.")

@@ -22,7 +22,10 @@ def cmd_train(args):
     train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                             negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
                             max_seconds=args.max_seconds, patience=args.patience,
-                            min_improvement=args.min_improvement, weight_average=args.weight_average).validate()
+                            min_improvement=args.min_improvement, weight_average=args.weight_average,
+                            eval_windows=args.eval_windows, patience_growth=args.patience_growth,
+                            window_stride=args.window_stride, windows_per_user=args.windows_per_user,
+                            stop_metric=args.stop_metric).validate()
     resolve_device(train_cfg.device)  # before the data loads: a missing GPU is known at once
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
     spec = canonical_spec(args.dataset, args.data_dir)
@@ -164,7 +167,7 @@ def register(sub):
     from ..models import FAMILIES
     from ..models.attention import ATTENTION
     from ..models.config import ENCODERS, ModelConfig
-    from ..training.config import LOSSES, TrainConfig
+    from ..training.config import LOSSES, STOP_METRICS, TrainConfig
     mc, tc = ModelConfig(), TrainConfig()
 
     def per_family(value) -> str:
@@ -200,6 +203,20 @@ def register(sub):
                    + ")")
     p.add_argument("--patience", type=int, default=tc.patience,
                    help="validations without improvement before stopping")
+    p.add_argument("--eval-windows", type=int, default=tc.eval_windows,
+                   help=f"also validate inside an epoch every this many training windows (default {tc.eval_windows:,}; "
+                        "0: only at epoch ends)")
+    p.add_argument("--patience-growth", type=float, default=tc.patience_growth,
+                   help="early stopping also waits until the windows trained since the best reach this fraction "
+                        f"of those trained up to it (default {tc.patience_growth:g}; 0: validations alone)")
+    p.add_argument("--window-stride", type=int, default=None,
+                   help="sequence models: a training window every this many items (default: max-len / 5)")
+    p.add_argument("--windows-per-user", type=int, default=tc.windows_per_user,
+                   help="sequence models: at most this many training windows per user and epoch, the most recent "
+                        "(default 0: all)")
+    p.add_argument("--stop-metric", choices=STOP_METRICS, default=tc.stop_metric,
+                   help="validation metric for early stopping and the kept weights: ndcg@10, or ndcg over the whole "
+                        f"ranking (default auto: ndcg above {tc.full_max_items:,} items)")
     p.add_argument("--min-improvement", type=float, default=tc.min_improvement,
                    help="a validation improves only if it beats the best (smoothed) NDCG@10 by more than this "
                         "fraction of it (0: any gain)")

@@ -11,12 +11,13 @@ import torch
 from ..data.preprocess import Prepared, split_ends
 
 
-def training_ends(data: Prepared, sampling: str, stride: int = 0, rng=None) -> np.ndarray:
+def training_ends(data: Prepared, sampling: str, stride: int = 0, rng=None, per_user: int = 0) -> np.ndarray:
     """(n_examples, 2) rows of (user, end): the window for an example ends before flat index `end`.
 
     sequence: windows ending every `stride` items back from the last training item, shifted by a
     random phase each epoch (0: one window per user). Without these crops one fixed window per user
     is all a SASRec-style model ever sees, and it overfits within a few hundred steps.
+    per_user: at most this many windows per user, the most recent (0: all of them).
     """
     starts, valid_ends = data.offsets[:-1], split_ends(data, "valid")[0]  # training items are [start, valid_end)
     if sampling == "sequence":
@@ -27,6 +28,8 @@ def training_ends(data: Prepared, sampling: str, stride: int = 0, rng=None) -> n
         last = valid_ends - phase
         counts = np.maximum((last - (starts + 2)) // stride + 1, 0)
         counts[valid_ends - starts >= 2] = np.maximum(counts[valid_ends - starts >= 2], 1)
+        if per_user:
+            counts = np.minimum(counts, per_user)  # k counts back from the last window: the recent ones stay
         last = np.where(last - starts >= 2, last, valid_ends)
         users = np.repeat(np.arange(data.n_users), counts)
         k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..data.preprocess import Prepared, SeenItems, pad_left, seen_items, split_ends
-from .heap import bound_heap
+from .heap import heap_mode
 from .metrics import metrics_from_ranks
 
 PROTOCOLS = ("full", "sampled")
@@ -94,12 +94,12 @@ def rank_targets(model, data: Prepared, split: str = "test", protocol: str = "fu
 
 
 @torch.no_grad()
+@heap_mode("evaluate")  # else glibc's heap grows with the number of score blocks (see heap.py)
 def _ranks_and_nonfinite(model, data: Prepared, split: str = "test", protocol: str = "full", users=None,
                          max_len: int = 50, batch_size: int = CHUNK_USERS, seed: int = 0, progress=None,
                          seen: SeenItems | None = None) -> tuple[np.ndarray, int]:
     """(ranks as rank_targets gives them, how many of the ranked candidates' scores were NaN or infinite)."""
     model.eval()
-    bound_heap()  # else glibc's heap grows with the number of score blocks (see heap.py)
     device = next((p.device for p in model.parameters()), None) or next(model.buffers()).device
     users = np.arange(data.n_users) if users is None else np.asarray(users)
     seen = seen if seen is not None else seen_items(data, users)

@@ -5,6 +5,7 @@ cancelled from another thread between steps.
       plan_for()            what the config leaves open, filled in from the model family's defaults
       _Run.epoch()          one pass over the batches (batching.py), one optimiser step each
       _Run.validate()       NDCG@10 on held-out validation items; keeps the best weights, early stopping
+                            (at epoch ends, and inside epochs longer than config.eval_windows)
 
 Batches are windows of each user's training sequence (items before the validation item); see
 batching.py for how they are cut and weighted. Under torchrun each rank trains on its share of every
@@ -35,7 +36,7 @@ from .distributed import (
 )
 from .early_stop import EarlyStop
 from .evaluate import evaluate
-from .heap import bound_heap
+from .heap import heap_mode
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Plan:
     smoothing: float  # early stopping follows an EMA of the validation curve with this weight on the past
     stride: int  # sequence models: a training window every this many items
     pool: int  # length-bucket pool in batches (0: mixed batches)
+    stop_metric: str = "ndcg@10"  # the validation metric early stopping and the kept weights follow
 
 
 def plan_for(model, data: Prepared, cfg: TrainConfig, max_len: int) -> Plan:
@@ -86,7 +88,7 @@ def plan_for(model, data: Prepared, cfg: TrainConfig, max_len: int) -> Plan:
                 negatives=cfg.resolved_negatives(family), min_eval_steps=cfg.resolved_min_eval_steps(family),
                 weight_average=weight_average, smoothing=smoothing,
                 stride=cfg.window_stride if cfg.window_stride is not None else max(1, max_len // 5),
-                pool=pool if model.trim_padding else 0)
+                pool=pool if model.trim_padding else 0, stop_metric=cfg.resolved_stop_metric(data.n_items))
 
 
 def make_adam(model, lr: float, weight_decay: float) -> torch.optim.Adam:
@@ -118,8 +120,8 @@ class _Run:
         self.average = WeightAverage(model, plan.weight_average) if plan.weight_average else None
         self.trained = wrap(model, device, world)  # the module whose forward trains (DDP on several ranks)
         self.judged = self.average.model if self.average else model  # the weights that are validated and kept
-        self.stopper = EarlyStop(cfg.patience, plan.smoothing, cfg.min_improvement)  # judges the (smoothed) curve
-        self.best_state = None
+        self.stopper = EarlyStop(cfg.patience, plan.smoothing, cfg.min_improvement, cfg.patience_growth)  # judges the (smoothed) curve
+        self.best_state, self.best_score = None, float("-inf")
         self.t0, self.step_time, self.seen, self.total_steps, self.since_eval = time.perf_counter(), 0.0, 0, 0, 0
 
     def step(self, window: torch.Tensor, weight: float, stop: bool = False) -> tuple[float, bool]:
@@ -172,43 +174,54 @@ class _Run:
             if stop or (over_time and not self.world.active):  # several ranks: stop after the step that agrees
                 result.stopped = "time"
                 break
+            self.since_eval += self.world.size  # single-process steps: the same count on every rank
+            if step + 1 < steps and cfg.eval_windows and self.since_eval * cfg.batch_size >= cfg.eval_windows:
+                model.eval()  # inside a long epoch (config.eval_windows); the epoch's end validates as before
+                early = self.validate(epoch, total / done_steps, step + 1, steps)
+                model.train()
+                if early:
+                    result.stopped = "early"
+                    break
         return total / max(1, done_steps), steps
 
-    def due(self, epoch: int, steps: int) -> bool:
-        """Validate now? Tiny epochs (few users) validate after enough steps, not after every pass."""
-        self.since_eval += steps * self.world.size  # counted in single-process steps: the same examples between validations
-        if self.since_eval < self.plan.min_eval_steps and epoch < self.cfg.epochs and self.result.stopped != "time":
-            return False
-        self.since_eval = 0
-        return True
+    def due(self, epoch: int) -> bool:
+        """Validate at this epoch's end? Tiny epochs (few users) validate after enough steps, not after
+        every pass. Steps are counted in single-process steps: the same examples between validations."""
+        return (self.since_eval >= self.plan.min_eval_steps or epoch >= self.cfg.epochs
+                or self.result.stopped == "time")
 
-    def validate(self, epoch: int, loss: float, steps: int) -> bool:
+    def validate(self, epoch: int, loss: float, steps: int, of_steps: int | None = None) -> bool:
         """Validate the judged weights, keep them if best; True when early stopping says stop (rank 0
         validates; every rank gets its answer)."""
+        self.since_eval = 0
         if self.average:
             self.average.sync_buffers()
         if not self.world.main:
             return broadcast_flag(False, self.world)
-        return broadcast_flag(self._validate_here(epoch, loss, steps), self.world)
+        return broadcast_flag(self._validate_here(epoch, loss, steps, of_steps or steps), self.world)
 
-    def _validate_here(self, epoch: int, loss: float, steps: int) -> bool:
-        metrics = evaluate(self.judged, self.data, ("full",), split="valid", ks=(10,), users=self.val_users,
+    def _validate_here(self, epoch: int, loss: float, steps: int, of_steps: int) -> bool:
+        whole = self.data.n_items + 1  # a cutoff no rank reaches: NDCG over the whole ranking
+        metrics = evaluate(self.judged, self.data, ("full",), split="valid", ks=(10, whole), users=self.val_users,
                            max_len=self.max_len)["full"]
+        metrics = {k: v for k, v in metrics.items() if not k.endswith(f"@{whole}")} | {"ndcg": metrics[f"ndcg@{whole}"]}
         result = self.result
         result.history.append({"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - self.t0,
-                               "ndcg@10": metrics["ndcg@10"], "hr@10": metrics["hr@10"]})
-        self.report(Progress("eval", epoch, self.cfg.epochs, steps, steps, loss, time.perf_counter() - self.t0,
+                               "windows": self.total_steps * self.world.size * self.cfg.batch_size,
+                               "ndcg@10": metrics["ndcg@10"], "hr@10": metrics["hr@10"], "ndcg": metrics["ndcg"]})
+        self.report(Progress("eval", epoch, self.cfg.epochs, steps, of_steps, loss, time.perf_counter() - self.t0,
                              None, metrics))
-        if metrics["ndcg@10"] > result.best_ndcg or self.best_state is None:
-            result.best_ndcg, result.best_epoch = metrics["ndcg@10"], epoch
+        score = metrics[self.plan.stop_metric]
+        if score > self.best_score or self.best_state is None:
+            self.best_score, result.best_ndcg, result.best_epoch = score, metrics["ndcg@10"], epoch
             self.best_state = {k: v.detach().clone() for k, v in self.judged.state_dict().items()}
-        return self.stopper.update(metrics["ndcg@10"])
+        return self.stopper.update(score, self.total_steps * self.world.size * self.cfg.batch_size)
 
 
+@heap_mode("train")  # a step's tensors reused from the heap; validation switches to "evaluate" (see heap.py)
 def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
     cfg.validate()
-    bound_heap()  # batches of varying widths must not fragment the heap either (see heap.py)
     world = current()  # a world of one unless torchrun started this process and run.py joined its group
     torch.manual_seed(cfg.seed + world.rank)  # own dropout and negatives per rank; DDP copies rank 0's weights
     rng = np.random.default_rng(cfg.seed)  # the same on every rank: one epoch plan, sharded
@@ -226,7 +239,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     if data.n_users < 2:
         raise UserError(f"Only {data.n_users} user has enough interactions: a model learns what users share, and its "
                         "test metrics would describe one person. Fix: use a dataset with more users.")
-    examples = training_ends(data, model.sampling, plan.stride, rng)
+    examples = training_ends(data, model.sampling, plan.stride, rng, cfg.windows_per_user)
     if len(examples) == 0:
         raise UserError("No user has two training interactions, so there is nothing to learn from. "
                         "Fix: use a dataset whose users have at least 4 interactions each.")
@@ -235,11 +248,11 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     steps = 0
     for epoch in range(1, cfg.epochs + 1):
         if epoch > 1 and model.sampling == "sequence":
-            examples = training_ends(data, model.sampling, plan.stride, rng)  # fresh crops every epoch
+            examples = training_ends(data, model.sampling, plan.stride, rng, cfg.windows_per_user)  # fresh crops every epoch
         loss, steps = run.epoch(epoch, examples)
-        if result.stopped in ("cancelled", "diverged"):
+        if result.stopped in ("cancelled", "diverged", "early"):  # early: a validation inside the epoch
             break
-        if not run.due(epoch, steps):
+        if not run.due(epoch):
             continue
         if run.validate(epoch, loss, steps):
             result.stopped = "early"
