@@ -176,9 +176,9 @@ class _Run:
                 break
             self.since_eval += self.world.size  # single-process steps: the same count on every rank
             if step + 1 < steps and cfg.eval_windows and self.since_eval * cfg.batch_size >= cfg.eval_windows:
-                model.eval()  # inside a long epoch (config.eval_windows); the epoch's end validates as before
+                # Inside a long epoch (config.eval_windows); the epoch's end validates as before.
                 early = self.validate(epoch, total / done_steps, step + 1, steps)
-                model.train()
+                model.train()  # evaluate() left the judged weights in eval mode, and they may be the model's
                 if early:
                     result.stopped = "early"
                     break
