@@ -54,10 +54,10 @@ def favourite_category(loaded: Loaded) -> dict:
         hist = data.items[max(data.offsets[u], e - L):e]
         fav = favourites(data, u)
         out = model.explain(pad_sequence(hist.tolist(), L), torch.tensor([[int(t)]]))
-        w = out["soft"][0, 0, -len(hist):].numpy()
-        if "feature_weights" in out:
-            weights = aggregate(w, out["feature_weights"][0, 0, -len(hist):].numpy(),
-                                out["feature_ids"][0, -len(hist):].numpy(), model.cfg.feature_vocab)
+        w = out.soft[0, 0, -len(hist):].numpy()
+        if out.feature_weights is not None:
+            weights = aggregate(w, out.feature_weights[0, 0, -len(hist):].numpy(),
+                                out.feature_ids[0, -len(hist):].numpy(), model.cfg.feature_vocab)
         else:  # the item attention, summed per category
             weights = aggregate(w, np.ones((len(hist), 1)), np.stack([ids_of[i] for i in hist]), vocab)
         cats = [str(data.categories[i]) for i in hist]

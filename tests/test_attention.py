@@ -134,6 +134,6 @@ def test_model_weights_zero_outside_window_and_padding(name):
         model = build_model(ModelConfig(arch=arch, attention=name, window=3, dim=8, max_len=10), 30).eval()
         seq = torch.tensor([[0, 0, 0, 5, 6, 7, 8, 9, 10, 11]])
         expl = model.explain(seq, torch.tensor([[1, 2]]))
-        w = expl["weights"]  # (1, 2, L)
+        w = expl.weights  # (1, 2, L)
         assert torch.all(w[..., :7] == 0)  # padding and everything older than the window
         assert torch.allclose(w.sum(-1), torch.ones(1, 2), atol=1e-5)

@@ -62,7 +62,7 @@ def test_rollout_of_two_layers_by_hand():
 
 def test_rollout_explainer_uses_the_self_models_own_maps():
     model = tiny("self")
-    maps = model.explain(SEQ, CAND)["maps"]
+    maps = model.explain(SEQ, CAND).maps
     a = [m.mean(1)[0] for m in maps]  # (L, L) per layer, row 0 of the batch
     first = 0.5 * a[0] + 0.5 * torch.eye(6)
     first = first / first.sum(-1, keepdim=True)
@@ -125,7 +125,7 @@ def test_remove_items_closes_the_gap():
 
 def test_hard_is_one_hot_on_the_largest_weight():
     model = tiny("target")
-    w = model.explain(SEQ, CAND)["weights"]
+    w = model.explain(SEQ, CAND).weights
     hard = EXPLAINERS["hard"](model, SEQ, CAND)
     assert (hard.sum(-1) == 1).all()
     assert (hard.argmax(-1) == w.masked_fill(SEQ[:, None] == 0, -1).argmax(-1)).all()

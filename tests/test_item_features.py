@@ -49,7 +49,7 @@ def test_feature_attention_sums_to_one_per_item_and_is_masked(arch):
     model = _random(build_model(cfg, 5))
     seq = torch.tensor([[0, 1, 2, 3, 4, 5], [0, 0, 5, 3, 4, 1]])
     out = model.explain(seq, torch.tensor([[1, 2, 5], [2, 3, 4]]))
-    alpha, ids = out["feature_weights"], out["feature_ids"]  # (B, K, L, A), (B, L, A)
+    alpha, ids = out.feature_weights, out.feature_ids  # (B, K, L, A), (B, L, A)
     assert alpha.shape == (2, 3, 6, 3)
     n_attr = (ids > 0).sum(-1)  # (B, L)
     sums = alpha.sum(-1)  # (B, K, L)
@@ -78,7 +78,7 @@ def test_target_feature_attention_is_the_candidate_query_softmax():
     cfg = with_item_features(ModelConfig(arch="target", dim=8, max_len=4), CATS)
     model = _random(build_model(cfg, 5))
     seq, cand = torch.tensor([[1, 2, 4, 5]]), 2
-    alpha = model.explain(seq, torch.tensor([[cand]]))["feature_weights"][0, 0]  # (L, A)
+    alpha = model.explain(seq, torch.tensor([[cand]])).feature_weights[0, 0]  # (L, A)
     F, Wf, e = model.features.emb.weight, model.features.wq.weight, model.item.weight[cand]
     q = Wf @ e
     for pos, item in enumerate(seq[0].tolist()):
@@ -100,9 +100,9 @@ def test_target_scores_with_features_are_the_weighted_item_terms(dense):
     for j, c in enumerate(cand[0].tolist()):
         total = model.bias.weight[c, 0].clone()
         for pos, item in enumerate(seq[0].tolist()):
-            h = E[item] + sum(out["feature_weights"][0, j, pos, k] * F[a]
+            h = E[item] + sum(out.feature_weights[0, j, pos, k] * F[a]
                               for k, a in enumerate(model.features.ids[item].tolist()) if a)
-            total = total + out["weights"][0, j, pos] * (h @ E[c])
+            total = total + out.weights[0, j, pos] * (h @ E[c])
         assert torch.allclose(model.score(seq, cand)[0, j], total, atol=1e-5)
     assert torch.allclose(model.score(seq)[0, 2:4], model.score(seq, cand)[0], atol=1e-5)
 
@@ -158,11 +158,11 @@ def test_a_model_puts_its_feature_attention_on_the_attribute_that_drives_the_nex
     nxt = torch.from_numpy(np.array([data.seq(u)[-1] for u in range(data.n_users)]))[:, None]  # (U, 1)
     with torch.no_grad():
         out = model.explain(seqs, nxt)
-    alpha, ids = out["feature_weights"][:, 0], out["feature_ids"]  # (U, L, 2)
+    alpha, ids = out.feature_weights[:, 0], out.feature_ids  # (U, L, 2)
     on_colour = (alpha * torch.isin(ids, colour_ids)).sum(-1)  # (U, L): weight on the colour, not the shape
     # Where the item attention looks, the feature attention is on the colour (uniform at the start: 0.5).
     # (Elsewhere it need not be: a candidate prefers the one colour that precedes its own.)
-    w = out["soft"][:, 0]  # (U, L)
+    w = out.soft[:, 0]  # (U, L)
     assert ((w * on_colour).sum(-1) / (w * (ids > 0).any(-1)).sum(-1)).mean() > 0.7  # measured 0.81-0.84
     # The explanation's top attribute value is the last item's colour, the one that drives the next item.
     tops = [next(iter(aggregate(w[u], alpha[u], ids[u], vocab))) for u in range(data.n_users)]
@@ -196,7 +196,7 @@ def test_a_model_without_features_is_unchanged(colours):
     model = build_model(cfg, data.n_items, seed=0)
     assert model.features is None and not any("features" in k for k in model.state_dict())
     seq = torch.from_numpy(data.seq(0)[-8:])[None]
-    assert "feature_weights" not in model.explain(seq, torch.tensor([[1]]))
+    assert model.explain(seq, torch.tensor([[1]])).feature_weights is None
     meta = make_meta(model, data, cfg)
     doc = explain_user(Loaded(model.eval(), meta, data), data.user_ids[0], k=2).to_json()
     assert all("feature_attention" not in r for r in doc["recommendations"])

@@ -89,7 +89,7 @@ def test_target_score_equals_attention_output_dot_candidate(attention):
     out, w = model.attn(model.wq(e)[:, None], keys[:, None], values[:, None], mask, bias)  # registry signature
     slow = (out[:, 0] * e).sum(-1) + model.bias(cand).squeeze(-1)
     assert torch.allclose(fast, slow, atol=1e-5)
-    assert torch.allclose(model.explain(seq, cand)["weights"], w[:, 0], atol=1e-6)
+    assert torch.allclose(model.explain(seq, cand).weights, w[:, 0], atol=1e-6)
 
 
 @pytest.mark.parametrize("arch", ["target", "self", "mean", "popular"])
@@ -102,11 +102,11 @@ def test_every_family_trains_scores_and_explains(data, arch):
     assert scores.shape == (1, data.n_items + 1) and scores[0, 0] == float("-inf")
     expl = model.explain(seq, torch.tensor([[6, 7]]))
     if arch == "popular":
-        assert expl == {} and res.stopped == "not-trainable"
+        assert expl is None and res.stopped == "not-trainable"
     else:
-        assert expl["weights"].shape == (1, 2, 20)
-        assert torch.allclose(expl["weights"].sum(-1), torch.ones(1, 2), atol=1e-5)
-        assert torch.all(expl["weights"][..., :15] == 0)
+        assert expl.weights.shape == (1, 2, 20)
+        assert torch.allclose(expl.weights.sum(-1), torch.ones(1, 2), atol=1e-5)
+        assert torch.all(expl.weights[..., :15] == 0)
 
 
 def test_checkpoint_roundtrip_gives_identical_scores(data, tmp_path):
@@ -371,7 +371,7 @@ def test_hard_target_attention_starts_on_the_latest_items():
 def test_self_attention_starts_on_the_recent_past_and_learns_how_far_back_to_look():
     model = build_model(ModelConfig(arch="self", max_len=6, heads=2, dim=8), 20, seed=0).eval()
     seq = torch.tensor([[0, 3, 4, 5, 6, 7]])
-    first = model.explain(seq, torch.tensor([[1]]))["maps"][0][0, :, -1]  # (H, L): layer 1, last position
+    first = model.explain(seq, torch.tensor([[1]])).maps[0][0, :, -1]  # (H, L): layer 1, last position
     # Queries start at zero, so only the recency bias ranks the keys: later items weigh more, padding 0.
     assert bool((first[:, 1:].diff(dim=-1) > 0).all()) and bool((first[:, 0] == 0).all())
     _, loss = model.train()(seq[:, :-1], seq[:, 1:])
@@ -409,7 +409,7 @@ def test_self_validates_every_short_epoch_while_target_waits_for_enough_steps(da
 def test_self_hard_shows_the_argmax_of_its_own_soft_view(data):
     model = build_model(ModelConfig(arch="self", attention="hard", dim=8, max_len=8, heads=2), data.n_items, seed=0)
     expl = model.eval().explain(torch.tensor([[0, 0, 3, 4, 5, 6, 7, 8]]), torch.tensor([[1]]))
-    for w, soft in zip(expl["maps"], expl["soft_maps"]):  # every layer: bias included in both views
+    for w, soft in zip(expl.maps, expl.soft_maps):  # every layer: bias included in both views
         valid = soft.sum(-1) > 0
         assert torch.equal(w.argmax(-1)[valid], soft.argmax(-1)[valid])
         assert set(w.unique().tolist()) <= {0.0, 1.0}

@@ -133,8 +133,8 @@ def planted_accuracy(loaded: Loaded, planted: dict) -> dict | None:
         return None
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     seq, cand, pos = (x.to(device) for x in cases)
-    expl = model.explain(seq, cand)
-    soft_hit = (expl["soft"][:, 0].argmax(-1) == pos).float().mean().item()
-    hard_hit = (expl["weights"][:, 0].argmax(-1) == pos).float().mean().item()
+    readout = model.explain(seq, cand)
+    soft_hit = (readout.soft[:, 0].argmax(-1) == pos).float().mean().item()
+    hard_hit = (readout.weights[:, 0].argmax(-1) == pos).float().mean().item()
     return {"cases": len(seq), "soft_top_is_trigger": round(soft_hit, 4), "hard_pick_is_trigger": round(hard_hit, 4),
             "chance": round(float(np.mean([1 / max(1, int((s > 0).sum())) for s in seq.cpu()])), 4)}

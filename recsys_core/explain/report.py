@@ -161,8 +161,9 @@ def _feature_attention(model, seq, cand, n) -> dict | None:
         return None
     from ..models.features import aggregate
     with torch.no_grad():
-        expl = model.explain(seq, cand)
-    if "feature_weights" not in expl or "soft" not in expl:
+        readout = model.explain(seq, cand)
+    if readout is None or readout.feature_weights is None:
         return None
-    return aggregate(expl["soft"][0, 0, -n:].float().cpu().numpy(), expl["feature_weights"][0, 0, -n:].float().cpu().numpy(),
-                     expl["feature_ids"][0, -n:].cpu().numpy(), model.cfg.feature_vocab)
+    return aggregate(readout.soft[0, 0, -n:].float().cpu().numpy(),
+                     readout.feature_weights[0, 0, -n:].float().cpu().numpy(),
+                     readout.feature_ids[0, -n:].cpu().numpy(), model.cfg.feature_vocab)

@@ -96,11 +96,12 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                       arch=loaded.meta.arch, attention=loaded.meta.attention, explained_by=model.explained_by,
                       has_focus=model.attention_has_focus)
     all_scores = model.score(seq, cand)[0].float()
-    expl = model.explain(seq, cand) if model.has_attention else {}
+    readout = model.explain(seq, cand) if model.has_attention else None
     uniform = not model.attention_has_focus  # uniform weights (mean): soft and hard are both those weights
 
     def row_weights(key, j):
-        return expl[key][0, j, -n:].float().cpu().numpy() if key in expl else None
+        t = None if readout is None else getattr(readout, key)
+        return None if t is None else t[0, j, -n:].float().cpu().numpy()
 
     infl = removal_influence(model, seq, cand, n) if influence and n > 1 else None
     for j, i in enumerate(rec_items + extra):
@@ -117,9 +118,9 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                              kind="recommendation" if j < k else "why-not", soft=_rounded(soft),
                              hard=None if hard is None else [float(x) for x in hard],
                              contribution=_rounded(row_weights("contribution", j)))
-        if "feature_weights" in expl and soft is not None:
-            rec.feature_attention = aggregate(soft, expl["feature_weights"][0, j, -n:].float().cpu().numpy(),
-                                              expl["feature_ids"][0, -n:].cpu().numpy(), model.cfg.feature_vocab)
+        if readout is not None and readout.feature_weights is not None and soft is not None:
+            rec.feature_attention = aggregate(soft, readout.feature_weights[0, j, -n:].float().cpu().numpy(),
+                                              readout.feature_ids[0, -n:].cpu().numpy(), model.cfg.feature_vocab)
         if infl is not None:
             rec.influence = _rounded(infl[j])
             if soft is not None:
@@ -135,10 +136,10 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                     hard_hit=None if hard is None or uniform else bool(hard[p] > 0 and hard[p] == hard.max()))
         (out.why_not if rec.is_why_not else out.recommendations).append(rec)
     _feature_checks(model, seq, cand, out.recommendations + out.why_not, influence)
-    if "maps" in expl:
+    if readout is not None and readout.maps is not None:
         out.attention_maps = [
             AttentionMap(layer=li, head=h, weights=np.round(m[0, h, -n:, -n:].float().cpu().numpy(), 5).tolist())
-            for li, m in enumerate(expl["maps"]) for h in range(m.shape[1])]
+            for li, m in enumerate(readout.maps) for h in range(m.shape[1])]
     return out
 
 

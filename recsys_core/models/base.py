@@ -4,7 +4,8 @@ and the three losses.
 
     scores, loss = model(seq, targets, loss="full"|"sampled"|"bce", negatives=S)
     scores = model.score(seq, candidates=None)        # (B, N+1) or (B, C): next-item scores
-    expl = model.explain(seq, candidates)              # attention behind each candidate's score
+    readout = model.explain(seq, candidates)           # AttentionReadout (readout.py) or None: the attention
+                                                       # behind each candidate's score
 
 seq (B, L) is left-padded with 0; targets (B, L) holds the next item after each position (0: none).
 """
@@ -16,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .random_pool import RandomPool
+from .readout import AttentionReadout
 
 # ModelConfig fields a family may use; `settings` below names the subset that applies to it.
 ALL_SETTINGS = frozenset({"attention", "window", "encoder", "dim", "layers", "heads", "max_len", "dropout",
@@ -100,12 +102,16 @@ class Recommender(nn.Module):
         scores = self.score(seq, torch.stack([t, sample_negatives(self.n_items, t.shape, seq.device)], dim=1))  # (B, 2)
         return scores, bce_loss(scores[:, 0], scores[:, 1])
 
-    def explain(self, seq: torch.Tensor, candidates: torch.Tensor) -> dict:
-        """{"weights": (B, K, L) the attention that produced each candidate's score,
-            "soft": (B, K, L) its soft view, "maps": optional per-layer (B, H, L, L) list} or {} if none.
-        With item features also "feature_weights" (B, K, L, A): each history item's attention over its
-        attributes, and "feature_ids" (B, L, A) those attributes (ids into cfg.feature_vocab, 0: none)."""
-        return {}
+    def explain(self, seq: torch.Tensor, candidates: torch.Tensor) -> AttentionReadout | None:
+        """The attention behind each candidate's score (see readout.py); None for a model without attention."""
+        return None
+
+    def value_vectors(self, seq: torch.Tensor) -> torch.Tensor | None:
+        """(B, H, L, D): what each history item adds to the read-out per unit of attention weight, per head
+        (H = 1 when one set of weights reads the history), for the attention-norm explainer; None when
+        the family has no such vectors. Default: the history's item embeddings."""
+        item = getattr(self, "item", None)
+        return item(seq)[:, None] if isinstance(item, nn.Embedding) else None
 
 
 def sample_negatives(n_items: int, shape, device, generator=None) -> torch.Tensor:

@@ -14,6 +14,7 @@ from .base import (
     mask_padding_column,
 )
 from .config import ModelConfig
+from .readout import AttentionReadout
 
 
 class PopularRecommender(Recommender):
@@ -77,4 +78,4 @@ class MeanRecommender(Recommender):
     def explain(self, seq, candidates):
         valid = (seq > 0).float()
         w = (valid / valid.sum(1, keepdim=True).clamp(min=1))[:, None].expand(-1, candidates.shape[1], -1)  # (B, K, L)
-        return {"weights": w, "soft": w}
+        return AttentionReadout(weights=w, soft=w)

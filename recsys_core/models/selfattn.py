@@ -37,6 +37,7 @@ from .base import (
 )
 from .config import ModelConfig
 from .features import ItemFeatures
+from .readout import AttentionReadout
 
 RECENCY_PRIOR = 0.3  # starting logit penalty per step back from the query: begin on the recent past
 
@@ -206,10 +207,26 @@ class SelfAttentionRecommender(Recommender):
         last_w = maps[-1][:, :, -1].mean(1)  # (B, L) last position, last layer, mean over heads
         last_soft = softs[-1][:, :, -1].mean(1)
         K = candidates.shape[1]
+        alpha, ids = self.feature_attention(seq) if self.features is not None else (None, None)
         # One row explains the next-item prediction, so every recommendation shares it.
-        out = {"weights": last_w[:, None].expand(-1, K, -1), "soft": last_soft[:, None].expand(-1, K, -1),
-               "maps": maps, "soft_maps": softs}
-        if self.features is not None:
-            alpha, ids = self.feature_attention(seq)
-            out.update(feature_weights=alpha[:, None].expand(-1, K, -1, -1), feature_ids=ids)  # (B, K, L, A), (B, L, A)
-        return out
+        return AttentionReadout(weights=last_w[:, None].expand(-1, K, -1), soft=last_soft[:, None].expand(-1, K, -1),
+                                maps=maps, soft_maps=softs, shared_row=True,
+                                feature_weights=None if alpha is None else alpha[:, None].expand(-1, K, -1, -1),
+                                feature_ids=ids)  # (B, K, L, A), (B, L, A)
+
+    def value_vectors(self, seq):
+        """(B, H, L, D): each key's value vector in the last block after the output projection, per head,
+        read from that block's attention input with a forward pre-hook."""
+        seen = {}
+        mha = self.blocks[-1].attn
+        handle = mha.register_forward_pre_hook(lambda mod, args: seen.__setitem__("x", args[0]))
+        try:
+            self.encode(seq)
+        finally:
+            handle.remove()
+        x = seen["x"]  # (B, L, D) the last block's attention input, after its LayerNorm
+        B, L, D = x.shape
+        H = mha.heads
+        v = mha.qkv(x)[..., 2 * D:].view(B, L, H, D // H).transpose(1, 2)  # (B, H, L, dh)
+        wo = mha.proj.weight.view(D, H, D // H)  # (D, H, dh): head h's slice of the output projection
+        return torch.einsum("bhld,ehd->bhle", v, wo)  # (B, H, L, D)

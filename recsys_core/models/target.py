@@ -38,6 +38,7 @@ from .base import (
 )
 from .config import ModelConfig
 from .features import ItemFeatures
+from .readout import AttentionReadout
 
 CELL_BUDGET = 24_000_000  # batch x positions x candidates x history cells per training step / scoring chunk
 RECENCY_PRIOR = 0.5  # hard attention's starting logit penalty per step back in the history
@@ -240,7 +241,10 @@ class TargetAttentionRecommender(Recommender):
         qpos = torch.full((B, 1), L - 1, device=seq.device)
         _, w, logits, mask, ve, alpha = self._scores(enc, qpos, candidates[:, None], with_alpha=True)
         # contribution: each history item's exact share of the score, w_l * (h_l · e_c).
-        out = {"weights": w[:, 0], "soft": self.attn.soft_view(logits, mask)[:, 0], "contribution": (w * ve)[:, 0]}
-        if alpha is not None:
-            out.update(feature_weights=alpha[:, 0], feature_ids=enc[3])  # (B, K, L, A), (B, L, A)
-        return out
+        return AttentionReadout(weights=w[:, 0], soft=self.attn.soft_view(logits, mask)[:, 0],
+                                contribution=(w * ve)[:, 0],
+                                feature_weights=None if alpha is None else alpha[:, 0],  # (B, K, L, A)
+                                feature_ids=None if alpha is None else enc[3])  # (B, L, A)
+
+    def value_vectors(self, seq):
+        return self.encode(seq)[1][:, None]  # (B, 1, L, D): the attended values, the encoded history

@@ -38,6 +38,10 @@ def _has_item_embeddings(model) -> bool:
     return isinstance(getattr(model, "item", None), torch.nn.Embedding)
 
 
+def _has_values(model) -> bool:
+    return bool(model.has_attention) and _has_item_embeddings(model)
+
+
 def _always(model) -> bool:
     return True
 
@@ -56,7 +60,7 @@ class Explainer:
 EXPLAINERS: dict[str, Explainer] = {e.name: e for e in (
     Explainer("attention", "the model's soft attention weights", attention, _has_weights),
     Explainer("hard", "the single item attention picks (argmax / hard pick)", hard, _has_focus),
-    Explainer("attention-norm", "weights x value-vector norms (Kobayashi et al. 2020)", attention_norm, _has_weights),
+    Explainer("attention-norm", "weights x value-vector norms (Kobayashi et al. 2020)", attention_norm, _has_values),
     Explainer("rollout", "attention rolled out through the layers (Abnar & Zuidema 2020)", rollout, _has_weights),
     Explainer("occlusion", "score drop when each item is removed (leave-one-out)", occlusion, _always),
     Explainer("grad-input", "gradient x input on the history's item embeddings", grad_input, _has_item_embeddings),

@@ -2,9 +2,9 @@
 the norm of what each item contributes (Kobayashi et al. 2020), and attention rollout through the
 layers (Abnar & Zuidema 2020).
 
-They read what `model.explain` returns: "maps" (per-layer (B, H, L, L) weights) marks a stacked
-self-attention model whose last position explains every candidate; "contribution" marks target
-attention, where each candidate has its own row and the values are the encoded history.
+They read the model's AttentionReadout (models/readout.py): `maps` are the layers of a stacked
+self-attention model whose last position explains every candidate; `value_vectors` is what each
+history item adds to the read-out per unit of weight.
 """
 import torch
 
@@ -14,50 +14,27 @@ from .common import valid_mask
 @torch.no_grad()
 def attention(model, seq, candidates):
     """The soft weights behind each score (for a hard model, its pre-argmax distribution)."""
-    return model.explain(seq, candidates)["soft"].float() * valid_mask(seq)
+    return model.explain(seq, candidates).soft.float() * valid_mask(seq)
 
 
 @torch.no_grad()
 def hard(model, seq, candidates):
     """One-hot on the item the attention picks: the hard pick, or the argmax of soft weights."""
-    w = model.explain(seq, candidates)["weights"].float()
+    w = model.explain(seq, candidates).weights.float()
     w = w.masked_fill(valid_mask(seq) == 0, float("-inf"))
     return torch.zeros_like(w).scatter_(-1, w.argmax(-1, keepdim=True), 1.0) * valid_mask(seq)
-
-
-def _last_block_values(model, seq):
-    """Stacked self-attention: each key's value vector after the output projection, per head,
-    (B, H, L, D), read from the last block's input with a forward pre-hook (no model changes)."""
-    seen = {}
-    mha = model.blocks[-1].attn
-    handle = mha.register_forward_pre_hook(lambda mod, args: seen.__setitem__("x", args[0]))
-    try:
-        model.encode(seq)
-    finally:
-        handle.remove()
-    x = seen["x"]  # (B, L, D) the last block's attention input, after its LayerNorm
-    B, L, D = x.shape
-    H = mha.heads
-    v = mha.qkv(x)[..., 2 * D:].view(B, L, H, D // H).transpose(1, 2)  # (B, H, L, dh)
-    wo = mha.proj.weight.view(D, H, D // H)  # (D, H, dh): head h's slice of the output projection
-    return torch.einsum("bhld,ehd->bhle", v, wo)  # (B, H, L, D)
 
 
 @torch.no_grad()
 def attention_norm(model, seq, candidates):
     """||sum over heads of weight x transformed value|| per history item (Kobayashi et al. 2020)."""
-    expl = model.explain(seq, candidates)
+    readout = model.explain(seq, candidates)
     K = candidates.shape[1]
-    if "maps" in expl:
-        last = expl["maps"][-1][:, :, -1].float()  # (B, H, L) the last position's row, per head
-        fx = _last_block_values(model, seq).float()  # (B, H, L, D)
-        norm = (last[..., None] * fx).sum(1).norm(dim=-1)  # (B, L)
+    values = model.value_vectors(seq).float()  # (B, H, L, D)
+    if readout.head_rows is not None:  # one read-out row per head, shared by every candidate
+        norm = (readout.head_rows.float()[..., None] * values).sum(1).norm(dim=-1)  # (B, L)
         return norm[:, None].expand(-1, K, -1) * valid_mask(seq)
-    if "contribution" in expl:
-        values = model.encode(seq)[1].float()  # (B, L, D) the attended values (target attention)
-    else:
-        values = model.item(seq).float()  # (B, L, D) a bag of item embeddings
-    return expl["weights"].float() * values.norm(dim=-1)[:, None] * valid_mask(seq)
+    return readout.weights.float() * values[:, 0].norm(dim=-1)[:, None] * valid_mask(seq)
 
 
 def rollout_maps(maps: list[torch.Tensor], residual_last: bool = False) -> torch.Tensor:
@@ -80,8 +57,8 @@ def rollout_maps(maps: list[torch.Tensor], residual_last: bool = False) -> torch
 def rollout(model, seq, candidates):
     """The last position's rolled-out attention over the input items; for one attention layer
     (target attention, the mean baseline) the rollout is the weights themselves."""
-    expl = model.explain(seq, candidates)
-    if "maps" not in expl:
-        return expl["weights"].float() * valid_mask(seq)
-    row = rollout_maps(expl["maps"])[:, -1]  # (B, L)
+    readout = model.explain(seq, candidates)
+    if readout.maps is None:
+        return readout.weights.float() * valid_mask(seq)
+    row = rollout_maps(readout.maps)[:, -1]  # (B, L)
     return row[:, None].expand(-1, candidates.shape[1], -1) * valid_mask(seq)
