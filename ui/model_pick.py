@@ -6,6 +6,7 @@ import streamlit as st
 
 from recsys_core.store import library
 from recsys_core.store.meta import CheckpointMeta
+from recsys_core.training.stop import training_sentence
 from ui.state import model_meta
 
 
@@ -123,8 +124,6 @@ def model_card(meta: CheckpointMeta):
                     f"dropout {cfg.dropout}" if "dropout" in uses else None,
                     f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
         seed = (meta.train_config or {}).get("seed")
-        trained = (f"trained {training.seconds:.0f} s on {training.device}, best epoch "
-                   f"{training.best_epoch} (stopped: {training.stopped})"
-                   if training else "not trained (a baseline)")
+        trained = f"{training_sentence(training)} (on {training.device})" if training else "not trained (a baseline)"
         st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
                    f"random ones. Settings: {' · '.join(s for s in settings if s)} · seed {seed} · {trained}.")

@@ -16,6 +16,7 @@ from recsys_core.store.checkpoint import FILENAME
 from recsys_core.store.library import save_to_library
 from recsys_core.training.config import LOSSES, TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
+from recsys_core.training.stop import training_sentence
 from ui.jobs import TrainingJob
 from ui.state import friendly, prepared, select_model
 
@@ -25,16 +26,6 @@ FIELD_LABELS = {"arch": "Architecture", "attention": "Attention", "window": "Win
                 "heads": "Heads", "epochs": "Epochs", "max_seconds": "Time limit (s)", "batch_size": "Batch size",
                 "lr": "Learning rate", "seed": "Seed", "device": "Device"}
 LOSS_LABELS = {"auto": "auto", "full": "full softmax", "sampled": "sampled softmax", "bce": "BCE (SASRec)"}
-STOPPED = {
-    "epochs": "ran every epoch",
-    "early": "stopped early: validation NDCG@10 stopped improving",
-    "time": "stopped at the time limit",
-    "cancelled": "cancelled; the best model so far was kept",
-    "diverged": "stopped: the loss became NaN or infinite, so the last validated weights were kept. Try a lower "
-                "learning rate",
-    "not-trainable": "a baseline: nothing to train, evaluated directly",
-}
-
 _M, _T = ModelConfig(), TrainConfig()
 DEFAULTS = {  # widget key -> default, from the config dataclasses (0 stands for None)
     "train_arch": _M.arch, "train_attention": _M.attention, "train_window": _M.window or 0,
@@ -232,8 +223,7 @@ def results(job: TrainingJob):
         return
     r = s.result
     box = st.warning if r.stopped == "diverged" else st.success
-    box(f"**{job.model_cfg.name}** trained in {r.seconds:.0f} s, best epoch {r.best_epoch}: "
-        f"{STOPPED.get(r.stopped, r.stopped)}.", icon=":material/check_circle:")
+    box(f"**{job.model_cfg.name}** {training_sentence(r.meta.training)}.", icon=":material/check_circle:")
     st.markdown("**Test results** (leave-one-out: each user's last item)")
     st.dataframe(metrics_table(r.metrics).style.format("{:.4f}"), width="stretch")
     curves(job)

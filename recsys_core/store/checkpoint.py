@@ -31,7 +31,7 @@ def atomic_write_json(path: str, obj):
 
 
 def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, metrics=None, result=None,
-              dataset_spec: str = "sample") -> CheckpointMeta:
+              dataset_spec: str = "sample", evaluation_seconds: float = 0.0) -> CheckpointMeta:
     return CheckpointMeta(
         arch=model_cfg.arch, attention=model_cfg.attention if "attention" in model_cfg.family.settings else None,
         model_name=model_cfg.name, model_config=model_cfg,
@@ -42,7 +42,9 @@ def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, met
         item_ids=[str(i) for i in data.item_ids[1:]], user_ids=[str(u) for u in data.user_ids],
         metrics=metrics or {},
         training=None if result is None else TrainingInfo(
-            seconds=round(result.train_seconds, 3), best_epoch=result.best_epoch, stopped=result.stopped,
+            seconds=round(result.train_seconds, 3), best_epoch=result.best_epoch, stopped=str(result.stopped),
+            validation_seconds=round(result.validation_seconds, 3), evaluation_seconds=round(evaluation_seconds, 3),
+            stop_metric=result.stop_metric, max_seconds=train_cfg.max_seconds if train_cfg else None,
             loss=result.loss, lr=result.lr, device=result.device,
             sequences_per_second=round(result.sequences_per_second, 1), history=result.history),
         versions={"torch": torch.__version__, "python": platform.python_version(), "attention_lens": "0.1"},

@@ -23,14 +23,18 @@ class DatasetInfo:
 
 @dataclass
 class TrainingInfo:
-    seconds: float
+    seconds: float  # the training run, validations included: what a time limit bounds
     best_epoch: int
-    stopped: str  # epochs | early | time | cancelled | diverged | not-trainable
+    stopped: str  # a training.stop.Stop value: epochs | early | time | cancelled | diverged | not-trainable
     loss: str
     lr: float | None
     device: str
     sequences_per_second: float
     history: list = field(default_factory=list)  # per validation: epoch, loss, seconds, ndcg@10, hr@10
+    validation_seconds: float | None = None  # of `seconds`, validating (None: recorded before it was kept)
+    evaluation_seconds: float | None = None  # the test evaluation after training, not part of `seconds`
+    stop_metric: str | None = None  # what early stopping followed (None: before it was recorded; ndcg@10 then)
+    max_seconds: float | None = None  # the time limit it ran under (None: none)
 
 
 @dataclass
@@ -92,6 +96,8 @@ class CheckpointMeta:
                 seconds=training["seconds"], best_epoch=training["best_epoch"], stopped=training["stopped"],
                 loss=training["loss"], lr=training.get("lr"), device=training.get("device", "cpu"),
                 sequences_per_second=training.get("sequences_per_second", 0.0),
-                history=training.get("history") or []),
+                history=training.get("history") or [], validation_seconds=training.get("validation_seconds"),
+                evaluation_seconds=training.get("evaluation_seconds"), stop_metric=training.get("stop_metric"),
+                max_seconds=training.get("max_seconds")),
             versions=d.get("versions") or {}, created=d.get("created", ""),
             format=d.get("format", ""), version=int(d.get("version", 0)))

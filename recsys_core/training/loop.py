@@ -37,6 +37,7 @@ from .distributed import (
 from .early_stop import EarlyStop
 from .evaluate import evaluate
 from .heap import heap_mode
+from .stop import Stop
 
 
 @dataclass
@@ -59,7 +60,9 @@ class TrainResult:
     best_ndcg: float = 0.0
     train_seconds: float = 0.0
     sequences_per_second: float = 0.0  # training windows processed per second of training steps
-    stopped: str = "epochs"  # epochs | early | time | cancelled | diverged | not-trainable
+    stopped: Stop = Stop.EPOCHS
+    validation_seconds: float = 0.0  # of train_seconds, the time spent validating
+    stop_metric: str = "ndcg@10"  # what early stopping and the kept weights followed
     loss: str = ""
     lr: float | None = None  # the Adam learning rate used (None: nothing was trained)
     device: str = "cpu"
@@ -123,6 +126,7 @@ class _Run:
         self.stopper = EarlyStop(cfg.patience, plan.smoothing, cfg.min_improvement, cfg.patience_growth)  # judges the (smoothed) curve
         self.best_state, self.best_score = None, float("-inf")
         self.t0, self.step_time, self.seen, self.total_steps, self.since_eval = time.perf_counter(), 0.0, 0, 0, 0
+        self.last_validation = 0.0  # seconds the last validation took: a run stops early enough to fit the final one
 
     def step(self, window: torch.Tensor, weight: float, stop: bool = False) -> tuple[float, bool]:
         """One optimiser step on a (B, <= L+1) window batch; returns (the unweighted loss, whether to stop
@@ -151,7 +155,7 @@ class _Run:
         steps, total, done_steps, over_time = len(mine), 0.0, 0, False
         for step, b in enumerate(mine):
             if self.cancel is not None and self.cancel.is_set():
-                result.stopped = "cancelled"
+                result.stopped = Stop.CANCELLED
                 break
             ts = time.perf_counter()
             batch = examples[batches[b]]
@@ -159,7 +163,7 @@ class _Run:
             window = self.on_device.put(pad_left(data, batch[:, 1], width, batch[:, 0]))  # (B, <= L+1): no all-padding columns
             loss, stop = self.step(window, float(step_weight[b]), over_time)
             if not math.isfinite(loss):
-                result.stopped = "diverged"
+                result.stopped = Stop.DIVERGED
                 break
             total += loss
             done_steps = step + 1
@@ -170,9 +174,10 @@ class _Run:
             done = (epoch - 1) * steps + step + 1
             self.report(Progress("train", epoch, cfg.epochs, step + 1, steps, loss, elapsed,
                                  elapsed / done * (cfg.epochs * steps - done)))
-            over_time = bool(cfg.max_seconds and elapsed > cfg.max_seconds)
+            # The run ends with a validation: stop when that one would no longer fit the time limit.
+            over_time = bool(cfg.max_seconds and elapsed + self.last_validation > cfg.max_seconds)
             if stop or (over_time and not self.world.active):  # several ranks: stop after the step that agrees
-                result.stopped = "time"
+                result.stopped = Stop.TIME
                 break
             self.since_eval += self.world.size  # single-process steps: the same count on every rank
             if step + 1 < steps and cfg.eval_windows and self.since_eval * cfg.batch_size >= cfg.eval_windows:
@@ -180,7 +185,7 @@ class _Run:
                 early = self.validate(epoch, total / done_steps, step + 1, steps)
                 model.train()  # evaluate() left the judged weights in eval mode, and they may be the model's
                 if early:
-                    result.stopped = "early"
+                    result.stopped = Stop.EARLY
                     break
         return total / max(1, done_steps), steps
 
@@ -188,17 +193,21 @@ class _Run:
         """Validate at this epoch's end? Tiny epochs (few users) validate after enough steps, not after
         every pass. Steps are counted in single-process steps: the same examples between validations."""
         return (self.since_eval >= self.plan.min_eval_steps or epoch >= self.cfg.epochs
-                or self.result.stopped == "time")
+                or self.result.stopped == Stop.TIME)
 
     def validate(self, epoch: int, loss: float, steps: int, of_steps: int | None = None) -> bool:
         """Validate the judged weights, keep them if best; True when early stopping says stop (rank 0
         validates; every rank gets its answer)."""
         self.since_eval = 0
+        start = time.perf_counter()
         if self.average:
             self.average.sync_buffers()
         if not self.world.main:
             return broadcast_flag(False, self.world)
-        return broadcast_flag(self._validate_here(epoch, loss, steps, of_steps or steps), self.world)
+        stop = broadcast_flag(self._validate_here(epoch, loss, steps, of_steps or steps), self.world)
+        self.last_validation = time.perf_counter() - start
+        self.result.validation_seconds += self.last_validation
+        return stop
 
     def _validate_here(self, epoch: int, loss: float, steps: int, of_steps: int) -> bool:
         whole = self.data.n_items + 1  # a cutoff no rank reaches: NDCG over the whole ranking
@@ -232,9 +241,9 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
     plan = plan_for(model, data, cfg, max_len)
-    result = TrainResult(loss=plan.loss, device=str(device))
+    result = TrainResult(loss=plan.loss, device=str(device), stop_metric=plan.stop_metric)
     if not model.trainable:
-        result.stopped = "not-trainable"
+        result.stopped = Stop.NOT_TRAINABLE
         return result
     if data.n_users < 2:
         raise UserError(f"Only {data.n_users} user has enough interactions: a model learns what users share, and its "
@@ -250,14 +259,15 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         if epoch > 1 and model.sampling == "sequence":
             examples = training_ends(data, model.sampling, plan.stride, rng, cfg.windows_per_user)  # fresh crops every epoch
         loss, steps = run.epoch(epoch, examples)
-        if result.stopped in ("cancelled", "diverged", "early"):  # early: a validation inside the epoch
+        if result.stopped in (Stop.CANCELLED, Stop.DIVERGED, Stop.EARLY):  # early: a validation inside the epoch
             break
         if not run.due(epoch):
             continue
-        if run.validate(epoch, loss, steps):
-            result.stopped = "early"
+        early = run.validate(epoch, loss, steps)
+        if result.stopped == Stop.TIME:  # out of time: that is why it ended, whatever patience says
             break
-        if result.stopped == "time":
+        if early:
+            result.stopped = Stop.EARLY
             break
     return _finish(run, steps)
 
@@ -265,7 +275,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
 def _finish(run: _Run, steps: int) -> TrainResult:
     """Keep the best validated weights, and say how the run ended."""
     model, result = run.model, run.result
-    if result.stopped == "diverged" and run.best_state is None:
+    if result.stopped == Stop.DIVERGED and run.best_state is None:
         raise UserError("Training diverged: the loss became NaN or infinite before any validation, so there are "
                         "no good weights to keep. Fix: lower the learning rate (e.g. 1e-3) or leave it to the default.")
     if run.best_state is not None:
@@ -275,6 +285,6 @@ def _finish(run: _Run, steps: int) -> TrainResult:
     result.sequences_per_second = run.seen * run.world.size / run.step_time if run.step_time else 0.0  # all ranks
     run.report(Progress("done", result.best_epoch, run.cfg.epochs, steps, steps, 0.0, result.train_seconds, 0.0,
                         {"ndcg@10": result.best_ndcg}))
-    if result.stopped == "cancelled" and run.best_state is None:
+    if result.stopped == Stop.CANCELLED and run.best_state is None:
         raise Cancelled()
     return result

@@ -4,6 +4,7 @@ Under torchrun (RANK / WORLD_SIZE in the environment) every rank trains data-par
 alone evaluates, saves and prints (see distributed.py); metrics.json records the world size."""
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 
 from ..data.preprocess import Prepared
@@ -25,7 +26,7 @@ class TrainOutcome:
     metrics: dict  # protocol -> metric -> value on the test split
     seconds: float
     best_epoch: int
-    stopped: str  # epochs | early | time | cancelled | diverged | not-trainable
+    stopped: str  # a training.stop.Stop value: epochs | early | time | cancelled | diverged | not-trainable
     meta: CheckpointMeta | None = None
     history: list = field(default_factory=list)  # per validation: epoch, loss, seconds, ndcg@10, hr@10
 
@@ -58,13 +59,18 @@ def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfi
     if not world.main:
         return TrainOutcome(path=path, metrics={}, seconds=result.train_seconds, best_epoch=result.best_epoch,
                             stopped=result.stopped, history=result.history)
+    start = time.perf_counter()
     metrics = evaluate(model, data, max_len=model_cfg.max_len)
-    meta = make_meta(model, data, model_cfg, train_cfg, metrics, result, dataset_spec)
+    evaluation_seconds = time.perf_counter() - start
+    meta = make_meta(model, data, model_cfg, train_cfg, metrics, result, dataset_spec, evaluation_seconds)
     try:
         save_checkpoint(path, model.cpu(), meta)
         atomic_write_json(os.path.join(out_dir, "metrics.json"),
                           {"model": model_cfg.name, "dataset": data.name, "seconds": round(result.train_seconds, 3),
-                           "best_epoch": result.best_epoch, "stopped": result.stopped, "loss": result.loss,
+                           "validation_seconds": round(result.validation_seconds, 3),
+                           "evaluation_seconds": round(evaluation_seconds, 3), "max_seconds": train_cfg.max_seconds,
+                           "best_epoch": result.best_epoch, "stopped": str(result.stopped),
+                           "stop_metric": result.stop_metric, "loss": result.loss,
                            "lr": result.lr, "world_size": world.size,
                            "sequences_per_second": round(result.sequences_per_second, 1), **metrics})
     except OSError as e:  # e.g. the disk filled up while training: the previous model there is left as it was
