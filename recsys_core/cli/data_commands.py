@@ -99,7 +99,7 @@ def register(sub):
     actions = p.add_subparsers(dest="action", metavar="{add,rename,delete}")
     a = actions.add_parser("add", help="convert a file into a stored dataset; prints its id on the last line")
     a.add_argument("ratings", metavar="RATINGS",
-                   help="CSV/TSV/Parquet (any delimiter), SASRec .txt, RecBole .inter, or a MovieLens/RecBole .zip or folder")
+                   help="CSV/TSV/Parquet (any delimiter), SASRec or one-line-per-user .txt, RecBole .inter, or a MovieLens/RecBole .zip or folder")
     a.add_argument("--items", default=None, metavar="CATALOGUE",
                    help="optional item file: id, title, category/genres and any other columns")
     a.add_argument("--name", default=None, help="display name (default: the file's name); editable later")

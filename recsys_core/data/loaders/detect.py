@@ -11,7 +11,7 @@ from .checks import finish
 from .movielens import load_ml1m, load_ml100k, load_ml_latest
 from .reading import _first_line
 from .recbole import load_recbole
-from .sasrec import load_sasrec
+from .sasrec import USER_LINES, load_sasrec, load_user_lines, text_kind
 from .table import load_table
 
 BUILTIN = ("sample", "ml-100k", "ml-1m", "ml-latest-small")
@@ -47,8 +47,9 @@ def detect_format(path: str) -> str:
     if base.endswith(".csv") or base.endswith(".tsv"):
         return "csv"
     if base.endswith(".txt"):
-        return "sasrec"
-    raise DataError(f"{path}: unknown file type. Fix: use a .csv, .parquet, .txt (SASRec 'user item' lines) "
+        return text_kind(path)  # SASRec pairs or one line per user, from the content
+    raise DataError(f"{path}: unknown file type. Fix: use a .csv, .parquet, .txt (SASRec 'user item' lines, or "
+                    "'user item1 item2 …', one line per user) "
                     "or .inter (RecBole) file, or a MovieLens folder.")
 
 
@@ -69,6 +70,8 @@ def load_path(path: str, columns: dict | None = None) -> Dataset:
             ds = load_recbole(path)
         elif fmt == "sasrec":
             ds = load_sasrec(path)
+        elif fmt == USER_LINES:
+            ds = load_user_lines(path)
         else:
             ds = load_table(path, columns)
         ds.fmt = fmt
