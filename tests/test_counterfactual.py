@@ -7,16 +7,17 @@ from test_faithfulness import TableModel, brute_rank
 
 from recsys_core.data.preprocess import pad_sequence
 from recsys_core.explain.counterfactual import drop_counterfactual, why_not
+from recsys_core.explain.removal import Viewed
 from recsys_core.explain.words import Evidence, recommendation_words
 from recsys_core.store.library import SHIPPED_DIR
 
 SEQ = torch.tensor([[0, 1, 2, 3]])
-EXCLUDE = torch.tensor([1, 2, 3])
+BASE = Viewed.of([1, 2, 3], 4, 6)  # seq SEQ
 
 
 def test_smallest_removal_set_on_the_table_model():
     # item 4 is #1 (3 against item 6's 2); without item 1 it scores 0 and falls to rank 2
-    cf = drop_counterfactual(TableModel(), SEQ, 4, {"exact": np.array([0, 1, 2])}, top_k=1, exclude=EXCLUDE)
+    cf = drop_counterfactual(TableModel(), BASE, 4, {"exact": np.array([0, 1, 2])}, top_k=1)
     assert cf.found and cf.removed == [0] and cf.rank_before == 0
     assert cf.rank_after == brute_rank([2, 3], 4) == 2
     assert [s.rank for s in cf.steps] == [brute_rank(h, 4) for h in ([1, 2, 3], [2, 3], [3], [])]
@@ -24,31 +25,32 @@ def test_smallest_removal_set_on_the_table_model():
 
 def test_the_shortest_order_wins_and_none_found_is_said():
     # following 3 first (raises item 4) needs more removals than following 1 first
-    cf = drop_counterfactual(TableModel(), SEQ, 4, {"bad": np.array([2, 1, 0]), "good": np.array([0, 1, 2])},
-                             top_k=1, exclude=EXCLUDE)
+    cf = drop_counterfactual(TableModel(), BASE, 4, {"bad": np.array([2, 1, 0]), "good": np.array([0, 1, 2])},
+                             top_k=1)
     assert cf.order_from == "good" and cf.removed == [0]
-    none = drop_counterfactual(TableModel(), SEQ, 4, {"exact": np.array([0, 1, 2])}, top_k=3, exclude=EXCLUDE)
-    assert not none.found and none.removed == [] and none.rank_after is None  # only 3 candidates: rank <= 2
+    none = drop_counterfactual(TableModel(), BASE, 4, {"exact": np.array([0, 1, 2])}, top_k=5)
+    assert not none.found and none.removed == [] and none.rank_after is None  # 6 candidates at most: rank <= 4
 
 
 def test_why_not_finds_what_holds_an_item_down():
-    seq, exclude = torch.tensor([[0, 0, 0, 3]]), torch.tensor([3])
+    base = Viewed.of([3], 4, 6)  # seq [[0, 0, 0, 3]]
     # item 4 scores -1, below items 1, 2 (0), 5 (0.5) and 6 (2): rank 4; removing item 3 lifts it to 0,
-    # which only item 6 beats: rank 1, inside the top 2
-    cf = why_not(TableModel(), seq, 4, occlusion=np.array([-1.0]), top_k=2, exclude=exclude)
-    assert cf.rank_before == brute_rank([3], 4, exclude=(3,)) == 4 and cf.holding_down == [(0, 1.0)]
-    assert cf.found and cf.removed == [0] and cf.rank_after == brute_rank([], 4, exclude=(3,)) == 1
+    # which only item 6 beats (item 3, back among the candidates, scores 0 too): rank 1, inside the top 2
+    cf = why_not(TableModel(), base, 4, occlusion=np.array([-1.0]), top_k=2)
+    assert cf.rank_before == brute_rank([3], 4) == 4 and cf.holding_down == [(0, 1.0)]
+    assert cf.found and cf.removed == [0] and cf.rank_after == brute_rank([], 4) == 1
 
 
 def _rescored_rank(loaded, user_id, removed, item) -> int:
-    """Independent of the core: the visible history minus `removed`, padded, scored, ranked."""
+    """Independent of the core, as the what-if editor removes items: the whole history minus the removed
+    visible positions, its last max_len padded and scored, ranked among the items it still holds."""
     data = loaded.data
-    full = data.seq(data.user_index()[user_id])
-    visible = full[-loaded.max_len:].tolist()
-    kept = [h for i, h in enumerate(visible) if i not in set(removed)]
+    full = data.seq(data.user_index()[user_id]).tolist()
+    older, visible = full[:-loaded.max_len], full[-loaded.max_len:]
+    kept = older + [h for i, h in enumerate(visible) if i not in set(removed)]
     with torch.no_grad():
-        scores = loaded.model.score(pad_sequence(kept, loaded.max_len))[0]
-    scores[torch.from_numpy(full)] = float("-inf")
+        scores = loaded.model.score(pad_sequence(kept[-loaded.max_len:], loaded.max_len))[0]
+    scores[torch.tensor(kept)] = float("-inf")
     return int((scores > scores[item]).sum())
 
 

@@ -30,11 +30,11 @@ def planted(path: str) -> dict:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _planted_rate(path: str, mtime: float, data_dir_: str | None) -> dict | None:
+def _planted_rate(path: str, mtime: float, data_dir_: str | None):
     return planted_accuracy(loaded_model(path), planted(path))
 
 
-def planted_rate(path: str) -> dict | None:
+def planted_rate(path: str):
     """How often this model's attention finds the planted trigger (embedded data only)."""
     return _planted_rate(path, os.path.getmtime(path), data_dir())
 

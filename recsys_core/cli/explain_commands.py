@@ -57,10 +57,9 @@ def cmd_explain(args):
     names = [x for x in args.explainers.split(",") if x.strip()] if args.explainers else None
     wi = None
     if args.edit:  # what-if: the same edit text as the Explain page and its links
-        from ..data.lookup import find_item
         from ..explain.whatif import what_if
         wi = what_if(loaded, args.user, args.edit, k=args.top_k)
-    history = None if wi is None else [find_item(loaded.data, i) for i in wi.history]
+    history = None if wi is None else wi.history
     rep = explain_item(loaded, args.user, item_id=args.item, explainers=names, top_k=args.top_k,
                        max_removals=args.max_removals, history=history)
     _exports(args, loaded, wi)

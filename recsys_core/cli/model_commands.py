@@ -70,14 +70,14 @@ def _planted(loaded) -> dict:
     from ..explain.planted import planted_for_model
     from ..explain.planted_hits import planted_hits
     hits = planted_hits(loaded, planted_for_model(loaded))
-    if not hits:
+    if hits is None:
         return {}
     out = {}
-    own = hits["by_explainer"].get("attention") if loaded.model.attention_has_focus else None
+    own = hits.by_explainer.get("attention") if loaded.model.attention_has_focus else None
     if own is not None:
-        out = {"planted_cause_hit@1": own["hit@1"], "planted_cause_hit@3": own["hit@3"]}
-    return {**out, "planted_cases": hits["cases"], "planted_chance@1": hits["chance@1"],
-            "planted_by_explainer": hits["by_explainer"]}
+        out = {"planted_cause_hit@1": own.hit_at_1, "planted_cause_hit@3": own.hit_at_3}
+    return {**out, "planted_cases": hits.cases, "planted_chance@1": hits.chance_at_1,
+            "planted_by_explainer": hits.to_json()["by_explainer"]}
 
 
 def cmd_evaluate(args):
