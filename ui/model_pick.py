@@ -102,10 +102,19 @@ def _dataset_name(meta: CheckpointMeta) -> str:
     return (now.name if now else meta.dataset.name).replace("*", "\\*")
 
 
-def model_card(meta: CheckpointMeta):
+def model_line(meta: CheckpointMeta):
+    """The model in one line (name, dataset, size, NDCG@10), its full card behind an expander."""
+    ndcg = meta.metric("full", "ndcg@10")
+    with st.expander(f"**{meta.model_name}** on **{_dataset_name(meta)}** · {meta.dataset.users:,} users · "
+                     f"{meta.dataset.items:,} items" + (f" · NDCG@10 {ndcg:.3f}" if ndcg is not None else "")
+                     + " · model card", icon=":material/info:"):
+        model_card(meta, border=False)
+
+
+def model_card(meta: CheckpointMeta, border: bool = True):
     """Dataset, model, key metrics and settings of a checkpoint, in one bordered box."""
     training, cfg = meta.training, meta.model_config
-    with st.container(border=True):
+    with st.container(border=border):
         # Names as text, not st.metric values: a metric cuts a long name to "Cinem…" at this width.
         st.markdown(f"**{meta.model_name}** on **{_dataset_name(meta)}** · {meta.dataset.users:,} users · "
                     f"{meta.dataset.items:,} items")

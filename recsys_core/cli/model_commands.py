@@ -138,6 +138,7 @@ def _weights_line(ws, history, n=3):
 
 
 def cmd_recommend(args):
+    from ..claims.recommendation import recommendation_claims
     from ..explain.user import explain_user
     from ..store.opened import open_model
     loaded = open_model(args.model, args.dataset, args.data_dir)
@@ -161,6 +162,9 @@ def cmd_recommend(args):
         print(f"  {r.score:8.3f}  {r.title}")
         print(f"            soft: {_weights_line(r.soft, res.history)}")
         print(f"            hard: {_weights_line(r.hard, res.history, 1)}")
+        for claim in recommendation_claims(r, res):
+            if not claim.detail:
+                print(f"            {claim.text}")
 
 
 def register(sub):

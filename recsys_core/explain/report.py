@@ -11,6 +11,8 @@ import numpy as np
 import torch
 
 from ..data.lookup import find_item
+from ..claims.facts import HistoryItem
+from ..claims.measured import Evidence, report_claims
 from ..errors import UserError
 from ..store.opened import Loaded
 from .counterfactual import MAX_REMOVALS, Counterfactual, drop_counterfactual, why_not
@@ -19,7 +21,6 @@ from .explainers.memo import ExplainMemo
 from .faithfulness import RANDOM_ORDERS, Faithfulness, faithfulness, order_of
 from .history import rank_in, rank_unseen, view_of
 from .removal import rescore
-from .words import Evidence, recommendation_words
 
 
 @dataclass
@@ -38,16 +39,18 @@ class ItemReport:
     importance: dict  # explainer -> list aligned with history
     faithfulness: dict  # explainer (and "random") -> Faithfulness
     counterfactual: Counterfactual
-    words: list[str]
+    words: list[str]  # the claims' texts, in order (claims.measured)
     seconds: float = 0.0
     best_explainer: str = ""  # lowest deletion area among the non-reference explainers
     notes: list[str] = field(default_factory=list)
     feature_attention: dict | None = None  # models with item features: attribute value -> weight
+    claims: list = field(default_factory=list)  # claims.facts.Claim: the words with the facts they cite
 
     def to_json(self) -> dict:
         out = dict(vars(self))
         out["faithfulness"] = {k: v.to_json() for k, v in self.faithfulness.items()}
         out["counterfactual"] = self.counterfactual.to_json()
+        out["claims"] = [c.to_json() for c in self.claims]
         if out["feature_attention"] is None:  # optional keys are left out when there is nothing to say
             del out["feature_attention"]
         return _finite(out)
@@ -120,11 +123,15 @@ def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: 
     drop = torch.zeros(len(rows), seq.shape[1], dtype=torch.bool, device=device)
     drop[torch.arange(len(rows), device=device), torch.tensor(rows, device=device) + seq.shape[1] - n] = True
     _, single = rescore(model, base, drop, item)
-    ev = Evidence(item_title=str(data.titles[item]), kind=kind, rank=rank, top_k=top_k, history_titles=titles,
+    ev = Evidence(model=loaded.name, item_id=str(data.item_ids[item]), item_title=str(data.titles[item]), kind=kind,
+                  rank=rank, top_k=top_k,
+                  history=[HistoryItem(str(data.item_ids[i]), t, n - j) for j, (i, t) in enumerate(zip(visible, titles))],
                   top_removal=top_removal, rank_without_top_removal=int(single[0]),
-                  top_removal_drop=float(occl[top_removal]),
-                  top_attention=top_attention, rank_without_top_attention=int(single[-1]) if top_attention is not None else None,
+                  top_removal_drop=float(occl[top_removal]), top_attention=top_attention,
+                  top_attention_weight=None if top_attention is None else float(attn[top_attention]),
+                  rank_without_top_attention=int(single[-1]) if top_attention is not None else None,
                   counterfactual=cf)
+    claims = report_claims(ev)
     notes = [] if model.attention_has_focus or not model.has_attention else \
         ["this model's attention is uniform by construction: it singles out no item"]
     return ItemReport(model=loaded.name, dataset=data.name, user_id=view.user_id, item_id=str(data.item_ids[item]),
@@ -132,7 +139,7 @@ def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: 
                       history=[{"item_id": str(data.item_ids[i]), "title": t, "steps_back": n - j}
                                for j, (i, t) in enumerate(zip(visible, titles))],
                       explainers=names, importance={k: [float(x) for x in v] for k, v in imp.items()},
-                      faithfulness=faith, counterfactual=cf, words=[w for w in recommendation_words(ev) if w],
+                      faithfulness=faith, counterfactual=cf, words=[c.text for c in claims], claims=claims,
                       seconds=round(time.perf_counter() - start, 4), best_explainer=best_explainer(faith), notes=notes,
                       feature_attention=_feature_attention(model, seq, cand, n))
 

@@ -13,6 +13,8 @@ For a hard-trained model `soft` is its pre-argmax distribution; for a soft model
 argmax of its weights. For `self`, the last position's row of the last layer, averaged over heads,
 explains every recommendation; all layers and heads are in `attention_maps`.
 """
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -39,14 +41,18 @@ def _history(data: Prepared, u: int, visible: np.ndarray) -> list[HistoryItem]:
     rows = []
     for pos, f in enumerate(flat):
         i = data.items[f]
-        cause = None
+        cause = trigger = None
         if data.causes is not None:
             c = str(data.causes[f])
             cause = c if c in ("taste", "popular") else f"trigger {c}"
+            if cause != c:
+                t = data.item_index().get(c)
+                trigger = str(data.titles[t]) if t else f"item {c}"
         rows.append(HistoryItem(item_id=str(data.item_ids[i]), title=str(data.titles[i]),
                                 category=str(data.categories[i]), timestamp=int(data.times[f]),
                                 steps_back=int(len(flat) - pos),
-                                rating=None if data.ratings is None else float(data.ratings[f]), cause=cause))
+                                rating=None if data.ratings is None else float(data.ratings[f]), cause=cause,
+                                trigger_title=trigger))
     return rows
 
 
@@ -130,6 +136,15 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
             AttentionMap(layer=li, head=h, weights=np.round(m[0, h, -n:, -n:].float().cpu().numpy(), 5).tolist())
             for li, m in enumerate(readout.maps) for h in range(m.shape[1])]
     return out
+
+
+def explain_rows(loaded: Loaded, user_id, item_ids: list[str], history: list[str] | None = None,
+                 planted: dict | None = None, influence: bool = False) -> Explanation:
+    """The explanation whose rows are exactly `item_ids`, in that order: a hard-trained model's map beside
+    another model's recommendations, row for row (without the removal test unless asked: a map needs none)."""
+    expl = explain_user(loaded, user_id, k=1, extra_items=item_ids, planted=planted, history=history,
+                        influence=influence)
+    return replace(expl, recommendations=[replace(r, kind="recommendation") for r in expl.why_not], why_not=[])
 
 
 FEATURE_CHECKS = 3  # attribute values re-scored per recommendation (the most attended ones)
