@@ -129,8 +129,8 @@ def test_pick_user_by_id_random_and_interesting(library):
     second = pick.options[1].split(" · ")[0]  # options read "<user id> · <why>"
     pick.set_value(second).run()
     assert not at.exception and at.session_state["user_id"] == second
-    at.text_input(key="_explain_item_q").set_value("Tablet").run()
-    users = at.selectbox(key="_explain_item_user")
+    widget(at, "text_input", "_explain_item_q").set_value("Tablet").run()
+    users = widget(at, "selectbox", "_explain_item_user")
     users.set_value(users.options[0]).run()
     assert not at.exception and at.session_state["user_id"] == users.options[0]
 

@@ -8,7 +8,9 @@ from test_faithfulness import TableModel, brute_rank
 from recsys_core.data.preprocess import pad_sequence
 from recsys_core.explain.counterfactual import drop_counterfactual, why_not
 from recsys_core.explain.removal import Viewed
-from recsys_core.explain.words import Evidence, recommendation_words
+from recsys_core.claims.facts import HistoryItem
+from recsys_core.claims.measured import Evidence, report_claims
+from recsys_core.claims.verify import text_problems
 from recsys_core.store.library import SHIPPED_DIR
 
 SEQ = torch.tensor([[0, 1, 2, 3]])
@@ -83,25 +85,34 @@ def test_every_counterfactual_on_shipped_models_is_confirmed_by_rescoring(name):
 
 
 def _ev(top_removal=0, after=36, top_attention=0, attn_after=36, rank=0, drop=2.0):
-    return Evidence(item_title="Lens Hood", kind="recommendation", rank=rank, top_k=10,
-                    history_titles=["Tripod T1", "Mirrorless Camera Z620", "Bag B2", "Strap S3"],
+    titles = ["Tripod T1", "Mirrorless Camera Z620", "Bag B2", "Strap S3"]
+    return Evidence(model="m", item_id="9", item_title="Lens Hood", kind="recommendation", rank=rank, top_k=10,
+                    history=[HistoryItem(str(i), t, 4 - i) for i, t in enumerate(titles)],
                     top_removal=top_removal, rank_without_top_removal=after, top_removal_drop=drop,
-                    top_attention=top_attention, rank_without_top_attention=attn_after, counterfactual=None)
+                    top_attention=top_attention, top_attention_weight=0.5, rank_without_top_attention=attn_after,
+                    counterfactual=None)
 
 
-def test_words_state_the_measured_ranks_and_agreement():
-    first = recommendation_words(_ev(top_removal=1, after=36, top_attention=1))[0]
+def words(ev) -> list[str]:
+    claims = report_claims(ev)
+    for c in claims:  # every number a sentence prints is one its facts carry
+        assert text_problems(c) == [], c.text
+    return [c.text for c in claims]
+
+
+def test_words_state_the_measured_ranks_and_which_item_attention_points_at():
+    first = words(_ev(top_removal=1, after=36, top_attention=1))[0]
     assert "*Mirrorless Camera Z620* (3 items back)" in first and "from #1 to #37" in first
-    assert first.endswith("attention agrees.")
+    assert first.endswith("it is also the item attention points at most.") and "agree" not in first
 
 
 def test_words_say_which_to_believe_when_attention_disagrees():
-    first = recommendation_words(_ev(top_removal=1, after=36, top_attention=3, attn_after=1))[0]
-    assert "agrees" not in first
-    assert "*Strap S3* (your latest item)" in first and "from #1 to #2" in first and "believe the removal test" in first
+    first = words(_ev(top_removal=1, after=36, top_attention=3, attn_after=1))[0]
+    assert "agree" not in first
+    assert "*Strap S3* (the latest item)" in first and "from #1 to #2" in first and "believe the removal test" in first
 
 
 def test_words_never_claim_a_cause_that_removal_does_not_show():
-    first = recommendation_words(_ev(after=0))[0]
+    first = words(_ev(after=0))[0]
     assert first.startswith("No single past item decides it") and "leaves it at #1" in first
-    assert "because" not in recommendation_words(_ev(drop=0.0, after=0))[0]
+    assert "because" not in words(_ev(drop=0.0, after=0))[0]

@@ -6,7 +6,7 @@ import streamlit as st
 
 from recsys_core.store import library
 from recsys_core.store.meta import CheckpointMeta
-from recsys_core.training.stop import training_sentence
+from recsys_core.claims.edits import training_claim
 from ui.state import model_meta
 
 
@@ -80,13 +80,11 @@ def choose_model(opts: dict[str, str], entries) -> str:
 def choose_hard_model(opts: dict[str, str], model_path: str) -> str | None:
     """Sidebar selectbox bound to session "hard_model_path": a hard-trained model shown beside the
     chosen one. None in the session means "the default" (the shipped target-hard); "" means none."""
-    hard = {p: text for p, text in opts.items()
-            if p != model_path and (model_meta(p) is not None and model_meta(p).hard_trained)}
+    metas = {p: model_meta(p) for p in opts}
+    hard = {p: text for p, text in opts.items() if p != model_path and metas[p] is not None and metas[p].hard_trained}
     current = st.session_state.get("hard_model_path")
     if current != "" and current not in hard:
-        shipped = [p for p in hard
-                   if p.startswith(library.SHIPPED_DIR) and model_meta(p).model_name == "target-hard"]
-        current = (shipped or list(hard) or [""])[0]
+        current = library.hard_partner(model_path, metas) or ""
         st.session_state["hard_model_path"] = current or None
     st.session_state["_explain_hard"] = current
     st.selectbox("Hard-trained model beside it", [""] + list(hard), key="_explain_hard",
@@ -133,6 +131,7 @@ def model_card(meta: CheckpointMeta, border: bool = True):
                     f"dropout {cfg.dropout}" if "dropout" in uses else None,
                     f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
         seed = (meta.train_config or {}).get("seed")
-        trained = f"{training_sentence(training)} (on {training.device})" if training else "not trained (a baseline)"
+        trained = f"{training_claim(training).text[:-1]} (on {training.device})" if training else \
+            "not trained (a baseline)"
         st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
                    f"random ones. Settings: {' · '.join(s for s in settings if s)} · seed {seed} · {trained}.")

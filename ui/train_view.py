@@ -16,7 +16,7 @@ from recsys_core.store.checkpoint import FILENAME
 from recsys_core.store.library import save_to_library
 from recsys_core.training.config import LOSSES, TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
-from recsys_core.training.stop import training_sentence
+from recsys_core.claims.edits import training_claim
 from ui.jobs import TrainingJob
 from ui.state import friendly, prepared, select_model
 
@@ -222,8 +222,9 @@ def results(job: TrainingJob):
         st.warning(s.message or "Cancelled.", icon=":material/cancel:")
         return
     r = s.result
-    box = st.warning if r.stopped == "diverged" else st.success
-    box(f"**{job.model_cfg.name}** {training_sentence(r.meta.training)}.", icon=":material/check_circle:")
+    claim = training_claim(r.meta.training)
+    box = st.warning if claim.tone == "warning" else st.success
+    box(f"**{job.model_cfg.name}**: {claim.text}", icon=":material/check_circle:")
     st.markdown("**Test results** (leave-one-out: each user's last item)")
     st.dataframe(metrics_table(r.metrics).style.format("{:.4f}"), width="stretch")
     curves(job)

@@ -10,13 +10,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..explain.page import explain_page, why_not_item
 from ..explain.report import explain_item
-from ..explain.user import explain_rows, explain_user
 from ..explain.whatif import what_if
 from ..store.opened import Loaded
 from .edits import edit_claims, edit_steps, training_claim
 from .facts import Claim
-from .recommendation import recommendation_claims, why_not_claims
 from .rescore import Rescorer
 from .verify import Context, check_fact, text_problems
 
@@ -52,6 +51,7 @@ class _Checker:
     def __init__(self, loaded: Loaded, report: ClaimsReport, partner: Loaded | None, planted: dict, top_k: int):
         self.loaded, self.report, self.partner, self.planted, self.top_k = loaded, report, partner, planted, top_k
         self.planted_ids = _planted_ids(loaded, planted)
+        self.partner_planted = planted if partner is not None and partner.data is loaded.data else None
 
     def claims(self, claims: list[Claim], ctx: Context, user: str):
         for c in claims:
@@ -65,13 +65,13 @@ class _Checker:
         prs = Rescorer(self.partner, user, history) if self.partner is not None else None
         return Context(self.loaded, rs, self.partner, prs, self.planted_ids, self.top_k, run=run)
 
-    def explanation(self, expl, ctx: Context, user: str, history=None):
-        """The claims of every recommendation of one explanation (beside the partner's rows)."""
-        partner = explain_rows(self.partner, user, [r.item_id for r in expl.recommendations], history=history) \
-            if self.partner is not None else None
-        for j, rec in enumerate(expl.recommendations):
-            self.claims(recommendation_claims(rec, expl, partner.recommendations[j] if partner else None, partner),
-                        ctx, user)
+    def page(self, user: str, ctx: Context, history=None):
+        """The Explain page's explanation (explain_page, as the page computes it) and its every claim."""
+        page = explain_page(self.loaded, user, self.top_k, partner=self.partner, planted=self.planted,
+                            history=history, partner_planted=self.partner_planted)
+        for claims in page.claims:
+            self.claims(claims, ctx, user)
+        return page
 
 
 def _planted_ids(loaded: Loaded, planted: dict) -> dict:
@@ -102,9 +102,9 @@ def check_claims(loaded: Loaded, users: list[str], partner: Loaded | None = None
     titles = dict(zip(map(str, data.item_ids), map(str, data.titles)))
     for done, user in enumerate(users, 1):
         user = str(user)
-        expl = explain_user(loaded, user, k=top_k, planted=planted)
         ctx = chk.context(user)
-        chk.explanation(expl, ctx, user)
+        page = chk.page(user, ctx)
+        expl = page.expl
         report.explanations += 1
         recs = [r.item_id for r in expl.recommendations]
         if measured and expl.recommendations:
@@ -114,14 +114,12 @@ def check_claims(loaded: Loaded, users: list[str], partner: Loaded | None = None
         unseen = [i for i in titles if i and i not in had and i not in recs]
         if unseen:  # why not an item outside the list, and one the user already has
             item = unseen[int(rng.integers(len(unseen)))]
-            wn = explain_user(loaded, user, k=top_k, extra_items=[item], influence=True).why_not[0]
-            chk.claims(why_not_claims(wn, expl, False, data.n_items) + recommendation_claims(wn, expl), ctx, user)
+            chk.claims(why_not_item(loaded, page, item, planted=planted).claims, ctx, user)
             if measured:  # a why-not report's words follow the removal test alone (counterfactual.why_not)
                 chk.claims(explain_item(loaded, user, item_id=item, explainers=["occlusion"], top_k=top_k).claims,
                            ctx, user)
         mine = ctx.rescorer.visible_ids[int(rng.integers(len(ctx.rescorer.visible_ids)))]
-        wn = explain_user(loaded, user, k=top_k, extra_items=[mine], influence=False).why_not[0]
-        said = why_not_claims(wn, expl, True, data.n_items)
+        said = why_not_item(loaded, page, mine).claims
         if len(said) != 1:
             report.findings.append(Finding(loaded.name, user, "why-not", " ".join(c.text for c in said),
                                            "more than one line for an item the user already has"))
@@ -152,8 +150,7 @@ def _check_edit(chk: _Checker, user: str, ctx: Context, rng, unseen: list[str], 
             if got is None or abs(got + 1 - m.before) > ties:
                 chk.report.findings.append(Finding(loaded.name, user, "what-if", f"{m.title}: before #{m.before}",
                                                    f"re-scored before the edit: {got}"))
-    after = chk.context(user, history=wi.history)
-    chk.explanation(wi.after, after, user, history=wi.history)
+    chk.page(user, chk.context(user, history=wi.history), history=wi.history)
 
 
 def _metrics(path: str) -> dict | None:

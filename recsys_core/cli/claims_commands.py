@@ -1,6 +1,7 @@
 """CLI command check-claims: every claim the app makes about a model, regenerated and checked
 (recsys_core.claims.check); exit 1 on any contradiction."""
 import json
+import os
 import sys
 
 
@@ -10,7 +11,14 @@ def cmd_check_claims(args):
     from ..explain.planted import planted_for_model
     from ..store.opened import open_model
     loaded = open_model(args.model, args.dataset, args.data_dir)
-    partner = open_model(args.partner, data=loaded.data) if args.partner else None
+    partner_path = args.partner
+    if partner_path == "auto":  # the Explain page's default: the shipped target-hard, else a hard-trained model
+        from ..store.library import hard_partner, list_models
+        from ..store.checkpoint import read_checkpoint
+        same = {e.path: read_checkpoint(e.path)[0] for e in list_models()
+                if e.fingerprint == loaded.meta.dataset.fingerprint}
+        partner_path = hard_partner(os.path.realpath(loaded.path), {os.path.realpath(p): m for p, m in same.items()})
+    partner = open_model(partner_path, data=loaded.data) if partner_path and partner_path != "none" else None
     ids = [str(u) for u in loaded.data.user_ids]
     if args.users != "all":
         try:
@@ -41,8 +49,8 @@ def register(sub):
     p = sub.add_parser("check-claims", help="regenerate every claim about a model and check it against re-scoring")
     p.add_argument("--model", required=True, help="the folder `train` wrote, or its model.pt")
     p.add_argument("--users", default="50", help="how many users (the first N), or all (default 50)")
-    p.add_argument("--partner", default=None, help="a hard-trained model whose map is shown beside this one "
-                   "(its claims are checked too)")
+    p.add_argument("--partner", default="auto", help="the hard-trained model whose map is shown beside this one "
+                   "(its claims are checked too): a path, none, or auto (default: the Explain page's choice)")
     p.add_argument("-k", "--top-k", dest="top_k", type=int, default=10)
     p.add_argument("--seed", type=int, default=0, help="seeds the random why-not items and what-if edits")
     p.add_argument("--no-measured", action="store_true", help="skip the measured reports (every explainer per user)")

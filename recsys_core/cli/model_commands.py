@@ -42,8 +42,8 @@ def cmd_train(args):
               file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
-    from ..training.stop import training_sentence
-    print(f"\nsaved {out.path}: {training_sentence(out.meta.training)}", file=sys.stderr)
+    from ..claims.edits import training_claim
+    print(f"\nsaved {out.path}: {training_claim(out.meta.training).text}", file=sys.stderr)
     for proto in m:
         print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
     if args.ratings and world_from_env().main:
