@@ -164,7 +164,7 @@ def cmd_recommend(args):
 
 
 def register(sub):
-    from ..models import FAMILIES
+    from ..models import NATIVE_FAMILIES as FAMILIES  # imported families are not trained here
     from ..models.attention import ATTENTION
     from ..models.config import ENCODERS, ModelConfig
     from ..training.config import LOSSES, STOP_METRICS, TrainConfig
