@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import SettingError, UserError
-from . import data_commands, explain_commands, model_commands
+from . import data_commands, explain_commands, import_commands, model_commands
 
 
 def flag(field: str) -> str:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_commands.register(sub)
     model_commands.register(sub)
     explain_commands.register(sub)
+    import_commands.register(sub)
     return ap
 
 
