@@ -83,10 +83,13 @@ def choose_hard_model(opts: dict[str, str], model_path: str) -> str | None:
     hard = {p: text for p, text in opts.items()
             if p != model_path and (model_meta(p) is not None and model_meta(p).hard_trained)}
     current = st.session_state.get("hard_model_path")
+    chosen = model_meta(model_path)
     if current != "" and current not in hard:
+        # A model imported from another library is explained on its own unless the user picks a partner.
         shipped = [p for p in hard
                    if p.startswith(library.SHIPPED_DIR) and model_meta(p).model_name == "target-hard"]
-        current = (shipped or list(hard) or [""])[0]
+        own = chosen is None or not chosen.family.imported
+        current = (shipped or list(hard) or [""])[0] if own else ""
         st.session_state["hard_model_path"] = current or None
     st.session_state["_explain_hard"] = current
     st.selectbox("Hard-trained model beside it", [""] + list(hard), key="_explain_hard",
@@ -124,6 +127,21 @@ def model_card(meta: CheckpointMeta):
                     f"dropout {cfg.dropout}" if "dropout" in uses else None,
                     f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
         seed = (meta.train_config or {}).get("seed")
+        if cfg.source is not None:
+            _imported_card(meta)
+            return
         trained = f"{training_sentence(training)} (on {training.device})" if training else "not trained (a baseline)"
         st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
                    f"random ones. Settings: {' · '.join(s for s in settings if s)} · seed {seed} · {trained}.")
+
+
+def _imported_card(meta: CheckpointMeta):
+    """The card's last lines for a model trained by another library: where it came from, its own settings,
+    how its item ids were matched, and what behaves differently from the app's own models."""
+    src, family = meta.model_config.source, meta.family
+    settings = " · ".join(f"{k} {v}" for k, v in src.settings.items() if k != "archive_bytes")
+    st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
+               f"random ones. Imported from **{src.library}** ({src.model}, file `{src.file}`), not trained here: "
+               f"{settings}. Item ids: {src.id_map}.")
+    if family.notes:
+        st.caption(family.notes)

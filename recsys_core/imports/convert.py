@@ -65,8 +65,9 @@ def read_foreign(path: str, fmt: str = "auto", tokens: list[str] | None = None, 
 
 def import_model(path: str, dataset: str = "sample", fmt: str = "auto", name: str | None = None,
                  id_map: str | None = None, args_path: str | None = None, max_len: int = 50,
-                 data_dir: str | None = None, evaluate_it: bool = True) -> Imported:
-    """Convert the foreign checkpoint at `path` for `dataset`; nothing is written (see save_imported)."""
+                 data_dir: str | None = None, evaluate_it: bool = True, inter_file: str | None = None) -> Imported:
+    """Convert the foreign checkpoint at `path` for `dataset`; nothing is written (see save_imported).
+    inter_file: the RecBole .inter file the dataset was stored from, whose row order numbers RecBole's items."""
     from ..data.registry import canonical_spec, load_dataset
     from ..store.checkpoint import make_meta
     from ..training.evaluate import evaluate
@@ -77,7 +78,8 @@ def import_model(path: str, dataset: str = "sample", fmt: str = "auto", name: st
     if tokens is not None:
         foreign.tokens, foreign.id_map = tokens, f"the id map {os.path.basename(id_map)}"
     elif foreign.tokens is None:
-        foreign.tokens, foreign.id_map = recbole.tokens_from_dataset(ds, foreign)
+        foreign.tokens, foreign.id_map = recbole.tokens_from_dataset(ds, foreign, inter_file)
+        foreign.from_dataset = True
     index = item_index(foreign, data, path)
     state = to_family_order(foreign, index)
     if not foreign.item_rows:  # the family keeps the library's numbering and maps ours onto it

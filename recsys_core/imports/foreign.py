@@ -26,14 +26,26 @@ class Foreign:
     id_map: str = ""  # how `tokens` were found, in words
     max_len: int = 50
     extra_rows: int = 0  # rows after the items (BERT4Rec's mask token), kept at the end
+    from_dataset: bool = False  # `tokens` were rebuilt from the dataset (RecBole), not read from the file or a map
     notices: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        """How many items the model numbers (its item table's rows, less padding and extra tokens)."""
+        if self.item_rows:
+            return len(self.state[self.item_rows[0]]) - self.extra_rows - 1
+        return int(self.settings["items"])
 
 
 def item_index(foreign: Foreign, data: Prepared, path: str) -> np.ndarray:
     """(N+1,) the library's number of each of our item indices (0 for padding), or a one-line refusal
     when the model's item table and the dataset disagree (another dataset, or another id map)."""
-    rows = len(foreign.state[foreign.item_rows[0]]) - foreign.extra_rows  # items + padding
+    rows = foreign.items + 1  # items + padding
     tokens = foreign.tokens
+    if rows - 1 != len(tokens) and foreign.from_dataset:
+        raise CheckpointError(f"{path}: the model has {rows - 1:,} items (+ padding); dataset '{data.name}' has "
+                              f"{len(tokens):,}. Fix: import it with the dataset it was trained on (or pass its id "
+                              "map with --id-map).")
     if rows - 1 != len(tokens):
         raise CheckpointError(f"{path}: the model has {rows - 1:,} items (+ padding) but its id map lists "
                               f"{len(tokens):,}. Fix: pass the id map of this model (--id-map).")

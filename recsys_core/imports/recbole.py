@@ -63,10 +63,11 @@ def convert(blob: dict, path: str) -> Foreign:
                    extra_rows=1 if model == "BERT4Rec" else 0, notices=notices)
 
 
-def tokens_from_dataset(ds, foreign: Foreign) -> tuple[list[str], str]:
-    """RecBole's item tokens in the order of its numbers: first appearance in the dataset's .inter file when
-    it is one (plus the .item file's other tokens when the model has rows for them), else in its rows."""
-    source = getattr(ds, "source", "")
+def tokens_from_dataset(ds, foreign: Foreign, inter_file: str | None = None) -> tuple[list[str], str]:
+    """RecBole's item tokens in the order of its numbers: first appearance in the .inter file (`inter_file`, else
+    the dataset's own when it is one; plus the .item file's other tokens when the model has rows for them),
+    else in the dataset's rows."""
+    source = inter_file or getattr(ds, "source", "")
     if source.endswith(".inter") and os.path.isfile(source):
         from ..data.loaders.recbole import _read_atomic
         df, _ = _read_atomic(source, keep_default_na=True)

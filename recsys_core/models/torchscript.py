@@ -11,6 +11,7 @@ It exposes no attention, so its recommendations are explained by removing histor
 again (occlusion, deletion and insertion, counterfactuals, why-not, what-if).
 """
 import io
+import warnings
 
 import torch
 
@@ -19,7 +20,9 @@ from .foreign import ImportedRecommender, pick
 
 def open_archive(data: bytes):
     """A TorchScript module from an archive's bytes, on the CPU, in eval mode."""
-    module = torch.jit.load(io.BytesIO(data), map_location="cpu")
+    with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it still loads and runs it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module = torch.jit.load(io.BytesIO(data), map_location="cpu")
     return module.eval()
 
 
