@@ -33,6 +33,8 @@ async def _walk(url: str) -> dict:
         body = await v.body()
         titles = await v.page.locator(".js-plotly-plot .gtitle, h3, h4, p").all_text_contents()
         await v.page.screenshot(path=str(SHOTS / "explain.png"), full_page=False)
+        await v.page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        await v.page.screenshot(path=str(SHOTS / "attention.png"), full_page=False)
         await v.page.get_by_role("button", name="Remove", exact=True).click()
         await v.page.get_by_text("Edit:").first.wait_for(timeout=v.timeout)
         await v.idle()

@@ -206,7 +206,7 @@ class RecBoleBERT4Rec(RecBoleTransformer):
         B, L = seq.shape
         pos = torch.arange(L, device=seq.device)[None]  # (1, L)
         n = al.lengths[:, None]
-        src = al.order.gather(1, (pos + 1).clamp(max=L - 1))  # input position p holds aligned item p + 1
+        src = al.order.gather(1, (pos + 1).clamp(max=L - 1).expand(B, -1))  # (B, L) input p holds aligned item p + 1
         e = gather_rows(self.item(seq), src)
         is_mask, is_pad = pos == n - 1, pos >= n
         mask_token = self.n_items + 1
