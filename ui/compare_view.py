@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from recsys_core.models import FAMILIES
+from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.library import save_to_library
 from recsys_core.training.config import TrainConfig
@@ -36,7 +36,7 @@ from ui.state import friendly, model_meta, prepared
 AUTO = "automatic baseline"
 UNSAVED = "this session, not saved"
 UPLOADED = "uploaded in this session"
-BASELINES = [f for f in FAMILIES.values() if not f.attention_has_focus]  # popular, mean: no item singled out
+BASELINES = [f for f in NATIVE_FAMILIES.values() if not f.attention_has_focus]  # popular, mean: no item singled out
 BASELINE_SECONDS = 15  # mean's training cap: it is near its best after a few epochs (2 s on the embedded data)
 BASELINE_WAIT_S = 20  # how long a page run waits for them; then a note waits, and the page reruns
 BAR_LABEL = 44  # characters of a name beside the bars; longer names are cut in the middle

@@ -131,7 +131,22 @@ def model_card(meta: CheckpointMeta, border: bool = True):
                     f"dropout {cfg.dropout}" if "dropout" in uses else None,
                     f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
         seed = (meta.train_config or {}).get("seed")
+        if cfg.source is not None:
+            _imported_card(meta)
+            return
         trained = f"{training_claim(training).text[:-1]} (on {training.device})" if training else \
             "not trained (a baseline)"
         st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
                    f"random ones. Settings: {' · '.join(s for s in settings if s)} · seed {seed} · {trained}.")
+
+
+def _imported_card(meta: CheckpointMeta):
+    """The card's last lines for a model trained by another library: where it came from, its own settings,
+    how its item ids were matched, and what behaves differently from the app's own models."""
+    src, family = meta.model_config.source, meta.family
+    settings = " · ".join(f"{k} {v}" for k, v in src.settings.items() if k != "archive_bytes")
+    st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
+               f"random ones. Imported from **{src.library}** ({src.model}, file `{src.file}`), not trained here: "
+               f"{settings}. Item ids: {src.id_map}.")
+    if family.notes:
+        st.caption(family.notes)

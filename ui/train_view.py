@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from recsys_core.models import FAMILIES
+from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.attention import ATTENTION
 from recsys_core.models.config import ENCODERS, ModelConfig
 from recsys_core.store.checkpoint import FILENAME
@@ -54,7 +54,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
     """Draw the settings for a dataset of n_items; returns the configs they describe."""
     restore_form()
     ss = st.session_state
-    arch = st.selectbox("Architecture", list(FAMILIES), format_func=lambda a: FAMILIES[a].label, key="train_arch")
+    arch = st.selectbox("Architecture", list(NATIVE_FAMILIES), format_func=lambda a: FAMILIES[a].label, key="train_arch")
     family = FAMILIES[arch]
     st.caption(family.about)
     attends = "attention" in family.settings

@@ -43,7 +43,8 @@ def cmd_train(args):
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
     from ..claims.edits import training_claim
-    print(f"\nsaved {out.path}: {training_claim(out.meta.training).text}", file=sys.stderr)
+    if out.meta is not None:  # under torchrun only rank 0 saves (and has metadata to say)
+        print(f"\nsaved {out.path}: {training_claim(out.meta.training).text}", file=sys.stderr)
     for proto in m:
         print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
     if args.ratings and world_from_env().main:
@@ -168,7 +169,7 @@ def cmd_recommend(args):
 
 
 def register(sub):
-    from ..models import FAMILIES
+    from ..models import NATIVE_FAMILIES as FAMILIES  # imported families are not trained here
     from ..models.attention import ATTENTION
     from ..models.config import ENCODERS, ModelConfig
     from ..training.config import LOSSES, STOP_METRICS, TrainConfig

@@ -60,5 +60,5 @@ def rollout(model, seq, candidates, older=None):
     readout = model.explain(seq, candidates)
     if readout.maps is None:
         return readout.weights.float() * valid_mask(seq)
-    row = rollout_maps(readout.maps)[:, -1]  # (B, L)
+    row = rollout_maps(readout.maps, readout.residual_last)[:, -1]  # (B, L)
     return row[:, None].expand(-1, candidates.shape[1], -1) * valid_mask(seq)
