@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from recsys_core.models import FAMILIES
+from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.library import save_to_library
 from recsys_core.training.config import TrainConfig
@@ -36,7 +36,7 @@ from ui.state import friendly, model_meta, prepared
 AUTO = "automatic baseline"
 UNSAVED = "this session, not saved"
 UPLOADED = "uploaded in this session"
-BASELINES = [f for f in FAMILIES.values() if not f.attention_has_focus]  # popular, mean: no item singled out
+BASELINES = [f for f in NATIVE_FAMILIES.values() if not f.attention_has_focus]  # popular, mean: no item singled out
 BASELINE_SECONDS = 15  # mean's training cap: it is near its best after a few epochs (2 s on the embedded data)
 BASELINE_WAIT_S = 20  # how long a page run waits for them; then a note waits, and the page reruns
 BAR_LABEL = 44  # characters of a name beside the bars; longer names are cut in the middle
@@ -229,8 +229,8 @@ def metrics_table(models: list[Compared]):
 def planted_table(found: list[tuple[Compared, dict]]):
     """How often each model's attention finds the planted trigger (embedded data)."""
     soft, hard = "Soft attention's top item is the trigger", "Hard pick is the trigger"
-    rows = [{"Model": c.name, "Kind": c.kind, "Cases": r["cases"], soft: r["soft_top_is_trigger"],
-             hard: r["hard_pick_is_trigger"], "Chance": r["chance"]} for c, r in found]
+    rows = [{"Model": c.name, "Kind": c.kind, "Cases": r.cases, soft: r.soft_top_is_trigger,
+             hard: r.hard_pick_is_trigger, "Chance": r.chance} for c, r in found]
     config = {col: st.column_config.ProgressColumn(col, format="percent", min_value=0, max_value=1)
               for col in (soft, hard)}
     config["Cases"] = st.column_config.NumberColumn(format="localized")
@@ -255,7 +255,7 @@ def ndcg_bars(models: list[Compared]) -> go.Figure:
 
 
 @st.cache_data(max_entries=64, show_spinner="Running every explainer on the planted cases…")
-def _hits(path: str, mtime: float) -> dict:
+def _hits(path: str, mtime: float):
     from recsys_core.explain.planted import planted_for_model
     from recsys_core.explain.planted_hits import planted_hits
     from ui.state import loaded_model
@@ -267,10 +267,10 @@ def explainer_hits_table(picked: list[Compared]):
     """Planted hit@1 / hit@3 of every explainer for each model (issue: which explainer finds the truth)."""
     rows = []
     for c in picked:
-        hits = _hits(c.path, os.path.getmtime(c.path)) if c.meta.attention is not None else {}
-        for name, h in (hits.get("by_explainer") or {}).items():
-            rows.append({"Model": c.label, "Explainer": name, "Hit@1": h["hit@1"], "Hit@3": h["hit@3"],
-                         "Chance@1": hits["chance@1"]})
+        hits = _hits(c.path, os.path.getmtime(c.path)) if c.meta.attention is not None else None
+        for name, h in (hits.by_explainer if hits else {}).items():
+            rows.append({"Model": c.label, "Explainer": name, "Hit@1": h.hit_at_1, "Hit@3": h.hit_at_3,
+                         "Chance@1": hits.chance_at_1})
     if not rows:
         st.caption("No planted cases for these models.")
         return

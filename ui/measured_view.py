@@ -1,7 +1,7 @@
-"""The Explain page's measured explanation of one recommendation: sentences generated from measured
-numbers (recsys_core.explain.words, never contradicting them), every explainer's faithfulness
-against the random-order floor, and the counterfactual verified by re-scoring
-(recsys_core.explain.report.explain_item, the `explain` command's document)."""
+"""The Explain page's measured explanation of one recommendation: the claims made from measured numbers
+(recsys_core.claims.measured: ranks after removals, the counterfactual, each re-scored), and every
+explainer's faithfulness against the random-order floor (recsys_core.explain.report.explain_item, the
+`explain` command's document)."""
 import os
 
 import pandas as pd
@@ -9,6 +9,7 @@ import streamlit as st
 
 from recsys_core.explain.report import explain_item
 from ui.state import data_dir, friendly, loaded_model
+from ui.why_view import say
 
 AUTO_UP_TO = 100  # history items: up to this many the report is computed at once; beyond, on request
 
@@ -33,8 +34,6 @@ def explainers_frame(rep) -> pd.DataFrame:
 
 
 def measured(path: str, res, rec, k: int, key: str):
-    if rec.soft is None:
-        return
     if len(res.history) > AUTO_UP_TO and not st.toggle(
             f"Measure every explainer on this recommendation (a few seconds at {len(res.history):,} items)",
             key=f"{key}_measure"):
@@ -43,14 +42,8 @@ def measured(path: str, res, rec, k: int, key: str):
     if rep is None:
         return
     with st.container(border=True):
-        st.markdown("**In plain words (from the measured numbers):** " + " ".join(rep.words))
-        cf = rep.counterfactual
-        if cf.found:
-            gone = ", ".join(f"*{rep.history[p]['title']}*" for p in cf.removed)
-            st.caption(f"Verified by re-scoring: without {gone} this item falls to #{cf.rank_after + 1:,}.")
-        else:
-            st.caption(f"No set of up to {cf.max_removals} history items takes it out of the top {rep.top_k} "
-                       "(each step re-scored).")
+        st.markdown("**Measured on the model** (every rank re-scored, as the what-if editor would):")
+        say(rep.claims)
     with st.expander("Which explanation to believe? Every explainer, measured", icon=":material/science:"):
         st.dataframe(explainers_frame(rep), hide_index=True,
                      column_config={c: st.column_config.NumberColumn(format="%.3f") for c in

@@ -50,6 +50,9 @@ def _mtime(path: str | None) -> float:
     return os.path.getmtime(path) if path and os.path.exists(path) else 0.0
 
 
+mtime_of = _mtime  # a file's version for cache keys (0 when there is no file)
+
+
 @st.cache_resource(show_spinner="Loading dataset…", max_entries=8)
 def _load_raw(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime: float):
     return load_dataset(spec, data_dir_, dict(columns_key) if columns_key else None)

@@ -13,6 +13,7 @@ from recsys_core.explain.planted import (
     planted_accuracy,
     planted_for_model,
 )
+from ui.keys import keyed
 from ui.state import data_dir, dataset_for, loaded_model
 
 
@@ -30,11 +31,11 @@ def planted(path: str) -> dict:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _planted_rate(path: str, mtime: float, data_dir_: str | None) -> dict | None:
+def _planted_rate(path: str, mtime: float, data_dir_: str | None):
     return planted_accuracy(loaded_model(path), planted(path))
 
 
-def planted_rate(path: str) -> dict | None:
+def planted_rate(path: str):
     """How often this model's attention finds the planted trigger (embedded data only)."""
     return _planted_rate(path, os.path.getmtime(path), data_dir())
 
@@ -73,15 +74,15 @@ def choose_user(path: str, key: str) -> str | None:
     c3.selectbox("Interesting users", list(why), key=pick, format_func=lambda u: f"{u} · {why[u]}",
                  placeholder="Users worth a look…", on_change=lambda: _set_user(st.session_state[pick]))
     with st.expander("Find users who interacted with an item", icon=":material/search:"):
-        q = st.text_input("Item title contains", key=f"_{key}_item_q", placeholder="e.g. Tablet")
+        q = st.text_input("Item title contains", key=keyed(f"_{key}_item_q", path), placeholder="e.g. Tablet")
         hits = search_items(data, q) if q.strip() else []
         if q.strip() and not hits:
             st.caption("No item title contains that text.")
         if hits:
             titles = {h["item_id"]: f"{h['title']} ({h['interactions']:,} interactions)" for h in hits}
-            item = st.selectbox("Item", list(titles), format_func=titles.get, key=f"_{key}_item")
+            item = st.selectbox("Item", list(titles), format_func=titles.get, key=keyed(f"_{key}_item", path, q))
             users = users_who_interacted(data, item)
-            ukey = f"_{key}_item_user"
+            ukey = keyed(f"_{key}_item_user", path, item)
             st.selectbox(f"Users who interacted with it ({len(users):,} shown)", users, index=None, key=ukey,
                          placeholder="Pick a user…", on_change=lambda: _set_user(st.session_state[ukey]))
     return st.session_state.get("user_id")
