@@ -1,12 +1,15 @@
 """Side by side: our `self` family against the reference SASRec (pmixer/SASRec.pytorch) on the same files.
 
     python bench/bench_sasrec_peer.py [--datasets ml-100k ml-latest-small amazon-beauty scale68] [--variants default bce1 full]
-        [--dropout 0.5 0.2] [--peer-only | --peer-from bench/results/FILE.json]
+        [--dropout 0.5 0.2] [--shape sasrec|cli] [--peer-only | --peer-from bench/results/FILE.json ...]
 
 Both read one SASRec text file per dataset (`user item`, 1-indexed, each user's lines in time order),
-written here from our own loader and preprocessing (peer_sasrec.py). Both use the SASRec shape (dim 50,
-2 layers, 1 head, max length 50, Pre-LN); the peer runs once per --dropout (0.5: its README's command),
-ours with the CLI's defaults for everything but the shape (a variant may override one setting). The
+written here from our own loader and preprocessing (peer_sasrec.py). The peer runs at the SASRec shape
+(dim 50, 2 layers, 1 head, max length 50, Pre-LN), once per --dropout (0.5: its README's command); ours
+at that shape too (--shape sasrec) or exactly as `train --arch self` (--shape cli), with the CLI's
+defaults for everything else, including what they choose from the data (a variant may override one
+setting). The peer's weights at its best validation are also scored by our evaluation, so it has
+figures under both protocols (full ranking: the published figures' protocol). The
 peer runs as a subprocess from a temporary folder (its three files copied there, never imported) for up
 to --peer-epochs epochs or until its validation NDCG@10 plateaus; it prints valid/test under the SASRec
 protocol every 20 epochs with its training time. On the Amazon data that takes hours here, so
@@ -35,17 +38,52 @@ VARIANTS = {"default": {}, "bce1": {"loss": "bce", "negatives": 1}, "full": {"lo
             "lr3e-3": {"lr": 0.003}, "full-lr3e-3": {"loss": "full", "lr": 0.003}}
 
 
+# Published figures (test split, @10) on exactly these files unless the source says otherwise; see
+# ../shared/datasets/README.md. full: every unseen item ranked; sampled: against 100 sampled items.
+PUBLISHED = {
+    "amazon-beauty": [
+        {"impl": "published: ICLRec (Chen et al., WWW'22), these files", "full_ndcg": 0.0403, "full_hr": 0.0744},
+        {"impl": "published: SASRec (Kang & McAuley, ICDM'18), its own Beauty split", "test_ndcg": 0.3219,
+         "test_hr": 0.4854},
+    ],
+    "amazon-sports": [
+        {"impl": "published: ICLRec (Chen et al., WWW'22), these files", "full_ndcg": 0.0238, "full_hr": 0.0437},
+    ],
+}
+
+
+def dataset_rows(name: str, r: dict) -> list[dict]:
+    """One table for a dataset: ours (the variant chosen on validation), the reference at each dropout
+    (its own sampled test figure; full ranking from its weights, scored by our evaluation), the papers."""
+    rows = []
+    if chosen := r.get("chosen_on_valid"):
+        o = r["ours"][chosen]
+        rows.append({"impl": f"ours: {o.get('model', 'self')} ({chosen})", "full_ndcg": o["full_ndcg@10"],
+                     "full_hr": o["full_hr@10"], "test_ndcg": o["test_ndcg@10"], "test_hr": o["test_hr@10"],
+                     "seconds": o["seconds"], "load": o.get("load_end")})
+    for d, peer in r["peers"].items():
+        if pb := peer["best_by_valid"]:
+            full = peer.get("our_evaluation") or {}
+            rows.append({"impl": f"reference SASRec.pytorch, dropout {float(d):g} (epoch {pb['epoch']})",
+                         "full_ndcg": full.get("full_ndcg@10"), "full_hr": full.get("full_hr@10"),
+                         "test_ndcg": pb["test_ndcg@10"], "test_hr": pb["test_hr@10"], "seconds": pb["seconds"],
+                         "load": pb.get("load")})
+    return rows + PUBLISHED.get(name, [])
+
+
 # --- ours ------------------------------------------------------------------------------------------
 
-def run_ours(data, variant: str, max_seconds: float, seed: int) -> dict:
+def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict) -> dict:
     from recsys_core.models import build_model
     from recsys_core.models.config import ModelConfig
     from recsys_core.training.config import TrainConfig
     from recsys_core.training.evaluate import evaluate
     from recsys_core.training.loop import train
     over = dict(VARIANTS[variant])
-    model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", ModelConfig.dropout), **SHAPE).validate()
+    model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", ModelConfig.dropout), **shape).validate()
+    model_cfg, chosen = model_cfg.resolved_for(data)  # what `train` chooses from the data
     train_cfg = TrainConfig(max_seconds=max_seconds, seed=seed, **over).validate()
+    load_start = os.getloadavg()[0]
     model = build_model(model_cfg, data.n_items, seed=seed)
     points, extra = [], [0.0]
 
@@ -63,11 +101,12 @@ def run_ours(data, variant: str, max_seconds: float, seed: int) -> dict:
     res = train(model, data, train_cfg, model_cfg.max_len, callback=on_progress)
     final = evaluate(model, data, ("full", "sampled"), split="test", ks=(10,), max_len=model_cfg.max_len)
     valid = evaluate(model, data, ("sampled",), split="valid", ks=(10,), max_len=model_cfg.max_len)["sampled"]
-    flags = [f"--{k.replace('_', '-')} {v}" for k, v in VARIANTS[variant].items()]
+    flags = [f"--{k.replace('_', '-')} {v}" for k, v in {**shape, **VARIANTS[variant]}.items()]
     if max_seconds:
         flags.append(f"--max-seconds {max_seconds:g}")
-    return {"variant": variant, "cli": "python -m recsys_core train --dataset FILE.txt --arch self --dim 50 --layers 2 "
-            f"--heads 1 --max-len 50 {' '.join(flags)} --seed {seed} --out DIR; evaluate --protocol both",
+    return {"variant": variant, "cli": f"python -m recsys_core train --dataset FILE.txt --arch self {' '.join(flags)} "
+            f"--seed {seed} --out DIR; evaluate --protocol both", "model": model_cfg.name, "chosen_from_data": chosen,
+            "load_start": load_start, "load_end": os.getloadavg()[0],
             "loss": res.loss, "lr": res.lr, "stopped": res.stopped, "best_epoch": res.best_epoch,
             "seconds": res.train_seconds - extra[0], "seq_per_s": res.sequences_per_second, "points": points,
             "valid_ndcg@10": valid["ndcg@10"], "valid_hr@10": valid["hr@10"],
@@ -125,9 +164,12 @@ def main() -> int:
     ap.add_argument("--peer-plateau", type=int, default=3, help="stop the peer after this many evaluations (x20 epochs) without a better valid NDCG@10")
     ap.add_argument("--peer-max-seconds", type=float, default=0, help="stop the peer after this long (0: no limit)")
     ap.add_argument("--peer-only", action="store_true", help="run only the peer and record it (for --peer-from later)")
-    ap.add_argument("--peer-from", default=None, metavar="JSON",
-                    help="take the peer's runs from an earlier result file of this bench instead of running it")
+    ap.add_argument("--peer-from", nargs="+", default=None, metavar="JSON",
+                    help="take the peer's runs from earlier result files of this bench instead of running it")
     ap.add_argument("--max-seconds", type=float, default=0, help="our --max-seconds (0: early stopping alone)")
+    ap.add_argument("--shape", choices=("sasrec", "cli"), default="sasrec",
+                    help="ours at the SASRec shape (dim 50, 2 layers, 1 head, max length 50: the peer's) or at the "
+                         "CLI's defaults (`train --arch self` as it is)")
     ap.add_argument("--serial", action="store_true", help="run the peer after ours, not beside it")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default="sasrec_peer")
@@ -153,7 +195,7 @@ def main() -> int:
                   file=sys.stderr, flush=True)
             # The peer runs beside ours (its own process group, read by a thread), so on a shared machine
             # both meet the same load; --serial runs it after ours instead.
-            peer_box = {"peers": recorded_peers(args.peer_from, name) if args.peer_from else {}}
+            peer_box = {"peers": {d: run for f in args.peer_from or [] for d, run in recorded_peers(f, name).items()}}
 
             def peer_job(name=name, txt=txt, box=peer_box):
                 try:
@@ -167,7 +209,7 @@ def main() -> int:
                 peer_thread.start()
             ours = {}
             for v in [] if args.peer_only else args.variants:
-                ours[v] = run_ours(data, v, args.max_seconds, args.seed)
+                ours[v] = run_ours(data, v, args.max_seconds, args.seed, SHAPE if args.shape == "sasrec" else {})
                 o = ours[v]
                 print(f"  ours {name} {v}: {o['seconds']:.1f}s {o['loss']} lr {o['lr']} stopped {o['stopped']} "
                       f"valid {o['valid_ndcg@10']:.4f} test {o['test_ndcg@10']:.4f}", file=sys.stderr, flush=True)
@@ -193,15 +235,21 @@ def main() -> int:
                                     "full_ndcg": o["full_ndcg@10"], "full_hr": o["full_hr@10"]})
             for d, peer in peers.items():
                 if pb := peer["best_by_valid"]:
+                    full = peer.get("our_evaluation") or {}
                     summary.append({"dataset": name, "impl": f"peer d{d:g} (best of {peer['points'][-1]['epoch']} ep)",
                                     "seconds": pb["seconds"], "seq_per_s": peer["seq_per_s"],
                                     "valid_ndcg": pb["valid_ndcg@10"], "test_ndcg": pb["test_ndcg@10"],
-                                    "test_hr": pb["test_hr@10"]})
+                                    "test_hr": pb["test_hr@10"], "full_ndcg": full.get("full_ndcg@10"),
+                                    "full_hr": full.get("full_hr@10")})
                     if cmp := results[name].get("targets", {}).get(str(d)):
                         curves += [{"dataset": name, "peer": f"d{d:g}", **r} for r in cmp["matched"]]
-            write_json(args.out, {"what": "ours (self, SASRec shape) vs pmixer/SASRec.pytorch on the same SASRec files; "
-                                  "sampled = SASRec protocol (1 held-out vs 100 unseen)", "peer_dropouts": args.dropout,
+            write_json(args.out, {"what": f"ours (self, {args.shape} shape) vs pmixer/SASRec.pytorch on the same SASRec "
+                                  "files; sampled = SASRec protocol (1 held-out vs 100 unseen)", "shape": args.shape,
+                                  "peer_dropouts": args.dropout,
                                   "load_at_end": os.getloadavg()[0], "results": results})
+    for name, r in results.items():
+        print(f"\n{name}: test split, @10; full = every unseen item ranked, sampled = against 100 unseen items")
+        table(dataset_rows(name, r), ["impl", "full_ndcg", "full_hr", "test_ndcg", "test_hr", "seconds", "load"])
     print("\nbest model per implementation (test under the SASRec protocol; * = variant chosen on validation)")
     table(summary, ["dataset", "impl", "seconds", "seq_per_s", "valid_ndcg", "test_ndcg", "test_hr", "full_ndcg", "full_hr"])
     if curves:

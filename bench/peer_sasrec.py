@@ -91,9 +91,26 @@ def run_peer(name: str, txt: str, work: str, epochs: int, dropout: float, platea
     tail = tail + [last_step.rstrip()]
     wall = time.perf_counter() - t0
     best = max(points, key=lambda p: p["valid_ndcg@10"]) if points else None
+    ours_eval = score_checkpoint(os.path.join(folder, f"{name}_run"), best["epoch"], txt) if best else None
     return {"command": " ".join(cmd[1:]), "dropout": dropout, "points": points, "stopped": stopped, "wall": wall,
             "steps": steps, "epochs_started": epoch_of(tail), "seq_per_s": steps * 128 / wall, "best_by_valid": best,
-            "last_lines": tail}
+            "our_evaluation": ours_eval, "last_lines": tail}
+
+
+def score_checkpoint(run_dir: str, epoch: int, txt: str) -> dict | None:
+    """The peer's weights at `epoch` (it saves them at every evaluation that improves a figure, so always at
+    its best validation), imported with our SASRec.pytorch importer and evaluated by our evaluate() on the
+    test split under both protocols: full (every unseen item ranked, the published figures' protocol) and
+    sampled. None when the file is missing."""
+    from recsys_core.imports import import_model
+    found = [f for f in os.listdir(run_dir) if f.startswith(f"SASRec.epoch={epoch}.")] if os.path.isdir(run_dir) else []
+    if not found:
+        return None
+    imported = import_model(os.path.join(run_dir, found[0]), dataset=txt, fmt="sasrec-pytorch",
+                            args_path=os.path.join(run_dir, "args.txt"))
+    m = imported.meta.metrics
+    return {"epoch": epoch, "file": found[0], "full_ndcg@10": m["full"]["ndcg@10"], "full_hr@10": m["full"]["hr@10"],
+            "sampled_ndcg@10": m["sampled"]["ndcg@10"], "sampled_hr@10": m["sampled"]["hr@10"]}
 
 
 def epoch_of(lines: list) -> int:

@@ -67,7 +67,8 @@ def maps_caption(page: PageExplanation, window: int):
     older = max(pinned(res) | pinned(page.partner), default=0) > window
     st.caption(("Left of the white line: older items the rows point at. " if older else "")
                + ("One row: this model reads the history once and scores every recommendation from that one "
-                  "read-out. " if shared_row(res) else "Rows: the recommendations, numbered as in the list. ")
+                  f"read-out; it is explained by {res.explained_by}. " if shared_row(res)
+                  else "Rows: the recommendations, numbered as in the list. ")
                + "Columns: the history, oldest left, numbered by steps back; hover a cell for the titles and the "
                "weight. Soft attention spreads weight over the history; hard attention keeps exactly one item per "
                "row: the hard-trained model's own pick, or this model's argmax."

@@ -129,7 +129,8 @@ def model_card(meta: CheckpointMeta, border: bool = True):
                     f"{cfg.layers} layers · {cfg.heads} heads" if "heads" in uses else None,
                     f"history length {cfg.max_len}" if "max_len" in uses else "ignores the history",
                     f"dropout {cfg.dropout}" if "dropout" in uses else None,
-                    f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
+                    f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None,
+                    "skip connection around the last attention" if cfg.last_skip else None]
         seed = (meta.train_config or {}).get("seed")
         if cfg.source is not None:
             _imported_card(meta)

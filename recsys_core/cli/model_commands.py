@@ -18,7 +18,8 @@ def cmd_train(args):
         print(f"notice: --attention is ignored for --arch {args.arch} (it has no attention).", file=sys.stderr)
     model_cfg = ModelConfig(arch=args.arch, attention=args.attention, window=args.window, encoder=args.encoder,
                             dim=args.dim, layers=args.layers, heads=args.heads, max_len=args.max_len,
-                            dropout=args.dropout).validate()
+                            dropout=args.dropout, last_skip={"auto": None, "on": True, "off": False}[args.last_skip]
+                            ).validate()
     train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                             negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
                             max_seconds=args.max_seconds, patience=args.patience,
@@ -36,10 +37,13 @@ def cmd_train(args):
     if getattr(args, "item_features", False):  # the attribute table comes from the data just loaded
         from ..models.features import with_item_features
         model_cfg = with_item_features(model_cfg, data.categories).validate()
+    model_cfg, choices = model_cfg.resolved_for(data)
     from ..training.distributed import world_from_env
     if world_from_env().main:  # under torchrun, rank 0 speaks for every rank
         print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items",
               file=sys.stderr)
+        for why in choices:
+            print(f"  chosen from the data: {why}", file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
     from ..claims.edits import training_claim
@@ -172,6 +176,7 @@ def register(sub):
     from ..models import NATIVE_FAMILIES as FAMILIES  # imported families are not trained here
     from ..models.attention import ATTENTION
     from ..models.config import ENCODERS, ModelConfig
+    from ..models.selfattn import SHORT_HISTORY
     from ..training.config import LOSSES, STOP_METRICS, TrainConfig
     mc, tc = ModelConfig(), TrainConfig()
 
@@ -196,6 +201,10 @@ def register(sub):
     p.add_argument("--dim", type=int, default=mc.dim)
     p.add_argument("--max-len", type=int, default=mc.max_len)
     p.add_argument("--dropout", type=float, default=mc.dropout)
+    p.add_argument("--last-skip", choices=("auto", "on", "off"), default="auto",
+                   help="self only: a skip connection around the last block's attention too (auto: on when the "
+                        f"median user has at most {SHORT_HISTORY} interactions; off, the last attention row accounts "
+                        "for the whole prediction)")
     p.add_argument("--item-features", action="store_true",
                    help="also attend over each history item's attributes (its category; genres as a |-separated "
                         "list), for the families that take them: "

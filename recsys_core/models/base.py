@@ -21,7 +21,7 @@ from .readout import AttentionReadout
 
 # ModelConfig fields a family may use; `settings` below names the subset that applies to it.
 ALL_SETTINGS = frozenset({"attention", "window", "encoder", "dim", "layers", "heads", "max_len", "dropout",
-                          "item_features"})
+                          "item_features", "last_skip"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,12 @@ class Recommender(nn.Module):
     def check(cls, cfg) -> list[tuple[str, str]]:
         """(field, problem, fix) for each setting this family cannot take (ModelConfig.validate checks the rest)."""
         return []
+
+    @classmethod
+    def resolve(cls, cfg, profile) -> dict[str, tuple[object, str]]:
+        """Settings `cfg` leaves to the data (None), chosen from a models.config.DataProfile:
+        {field: (value, the reason in one sentence)}. None by default: nothing depends on the data."""
+        return {}
 
     @classmethod
     def upgrade_state(cls, state: dict, model: "Recommender") -> dict:

@@ -1,6 +1,9 @@
 """What a model is: its family, attention variant and shape (ModelConfig), and for a model trained by
-another library, where it came from and that library's own settings (ForeignSource)."""
-from dataclasses import asdict, dataclass, field, fields
+another library, where it came from and that library's own settings (ForeignSource); the measured data
+properties a family's data-dependent defaults are chosen from (DataProfile)."""
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import numpy as np
 
 from ..errors import SettingError, check_number
 
@@ -17,6 +20,19 @@ class ForeignSource:
     file: str  # the file it was imported from (its name only)
     settings: dict = field(default_factory=dict)  # e.g. {"hidden_size": 64, "n_layers": 2, ...}
     id_map: str = ""  # how the library's item numbers were matched to the dataset's item ids, in words
+
+
+@dataclass(frozen=True)
+class DataProfile:
+    """What a family may choose a setting left to the data from (ModelConfig.resolved_for)."""
+    users: int
+    items: int
+    median_history: float  # interactions per user (whole sequences), the median
+
+    @classmethod
+    def of(cls, data) -> "DataProfile":
+        """Measured on a prepared dataset (data.preprocess.Prepared)."""
+        return cls(users=int(data.n_users), items=int(data.n_items), median_history=float(np.median(data.lengths())))
 
 
 @dataclass
@@ -38,6 +54,10 @@ class ModelConfig:
     feature_vocab: list[str] | None = field(default=None, repr=False)  # attribute values; embedding row a+1
     item_attributes: list[list[int]] | None = field(default=None, repr=False)  # per item index (N+1,): ids into feature_vocab, 1-based
     source: ForeignSource | None = None  # imported families only; left out of to_dict otherwise
+    # self only: a skip connection around the last block's attention as well. None: the family chooses from
+    # the data when it trains (resolved_for; off when nothing resolved it). Saved only when on, so every
+    # checkpoint saved without it loads as it was trained: off.
+    last_skip: bool | None = None
 
     @property
     def family(self):
@@ -74,9 +94,18 @@ class ModelConfig:
         if self.item_features and (not self.feature_vocab or self.item_attributes is None):
             raise SettingError("item_features", True, "needs the dataset's item attributes",
                                "build the config with models.features.with_item_features(cfg, data.categories)")
+        if self.last_skip and "last_skip" not in family.settings:
+            raise SettingError("last_skip", True, f"is not available for the {family.family} family",
+                               "use the self family, or train without {last_skip}")
         for name, problem, fix in family.check(self):
             raise SettingError(name, getattr(self, name), problem, fix)
         return self
+
+    def resolved_for(self, data) -> tuple["ModelConfig", list[str]]:
+        """This config with the settings it leaves to the data (None) chosen by its family from the
+        measured properties of `data` (a Prepared dataset), and one sentence per choice saying what and why."""
+        choices = self.family.resolve(self, DataProfile.of(data))
+        return replace(self, **{k: v for k, (v, _) in choices.items()}), [why for _, why in choices.values()]
 
     def to_dict(self) -> dict:
         """The fields as a dict; without the item-feature ones when they are off (as before they existed)."""
@@ -86,6 +115,8 @@ class ModelConfig:
                 del d[k]
         if self.source is None:
             del d["source"]
+        if not self.last_skip:
+            del d["last_skip"]
         return d
 
     @classmethod
@@ -95,6 +126,7 @@ class ModelConfig:
         if isinstance(kept.get("source"), dict):
             src = kept["source"]
             kept["source"] = ForeignSource(**{k: src[k] for k in src if k in ForeignSource.__dataclass_fields__})
+        kept["last_skip"] = bool(kept.get("last_skip"))  # saved without it: trained without it
         return cls(**kept)
 
 

@@ -7,7 +7,10 @@ Two departures from SASRec:
 - The last block has no skip connection around its attention, so the prediction is built only
   from what that attention gathered and its row of weights accounts for all of it. On our data
   this is also better (NDCG@10 0.214 vs 0.157 with the skip; the skip lets the last item's own
-  embedding crowd out the rest of the history).
+  embedding crowd out the rest of the history). Where histories are short (a median of at most
+  SHORT_HISTORY interactions per user, as in sparse shops), the last item itself is much of what
+  predicts the next, and the skip is kept (`last_skip`, chosen in `resolve`; BENCHMARKS.md, "Sparse
+  data"); such a model says so in `explained_by` and its read-out flags `residual_last`.
 - Every head adds a learned logit bias by distance back from the query (as in T5's relative
   positions; one table per head, shared by the layers), starting at -RECENCY_PRIOR per step.
   Positional embeddings can express recency only through query-key products, which start at zero
@@ -40,6 +43,13 @@ from .features import ItemFeatures
 from .readout import AttentionReadout
 
 RECENCY_PRIOR = 0.3  # starting logit penalty per step back from the query: begin on the recent past
+# last_skip's default: on when the median user has at most this many interactions. The embedded shop
+# (median 33) and MovieLens (65 and 70) stay off; the Amazon shops (6) are on.
+SHORT_HISTORY = 15
+ROW_ONLY = ("the last position's attention row in the last layer, averaged over heads "
+            "(shared by all recommendations)")
+ROW_AND_SKIP = (ROW_ONLY + ", together with the last history item itself: this model's last block adds its input back "
+                "around the attention (a skip connection), so the row does not account for the whole prediction")
 
 
 class MultiHead(nn.Module):
@@ -85,9 +95,8 @@ class SelfAttentionRecommender(Recommender):
     family = "self"
     label = "self (SASRec)"
     about = "A causal transformer over the history, as in SASRec; the last position's attention explains the list."
-    settings = frozenset({"attention", "window", "dim", "layers", "heads", "max_len", "dropout", "item_features"})
-    explained_by = ("the last position's attention row in the last layer, averaged over heads "
-                    "(shared by all recommendations)")
+    settings = frozenset({"attention", "window", "dim", "layers", "heads", "max_len", "dropout", "item_features",
+                          "last_skip"})
     defaults = FamilyDefaults(
         loss="auto",
         negatives=256,  # per sequence, shared by its positions: one small matrix product
@@ -115,6 +124,25 @@ class SelfAttentionRecommender(Recommender):
             return [("dim", f"does not divide into {cfg.heads} {{heads}}",
                      "pick a {dim} that is a multiple of {heads}, or fewer {heads}")]
         return []
+
+    @classmethod
+    def model_name(cls, cfg) -> str:
+        return super().model_name(cfg) + ("-skip" if getattr(cfg, "last_skip", False) else "")
+
+    @classmethod
+    def resolve(cls, cfg, profile):
+        if cfg.last_skip is not None:
+            return {}
+        short = profile.median_history <= SHORT_HISTORY
+        return {"last_skip": (short, f"the median user has {profile.median_history:g} interactions "
+                              + (f"(at most {SHORT_HISTORY}): short histories, where the last item itself predicts much of "
+                                 "the next, so the last block keeps its skip connection around attention (last_skip)"
+                                 if short else f"(more than {SHORT_HISTORY}), so the last block has no skip connection and "
+                                 "its attention row accounts for the whole prediction"))}
+
+    @property
+    def explained_by(self) -> str:
+        return ROW_AND_SKIP if self.cfg.last_skip else ROW_ONLY
 
     @classmethod
     def upgrade_state(cls, state, model):
@@ -166,9 +194,9 @@ class SelfAttentionRecommender(Recommender):
         bias = self.recency(back).permute(2, 0, 1)[None]  # (1, H, L, L)
         maps, softs = [], []
         for i, blk in enumerate(self.blocks):
-            # The last block reads out only what its attention gathered (no skip from the position's
-            # own input), so the last row of weights accounts for the whole prediction.
-            x, w, soft = blk(x, mask, bias, want_maps, residual=i < len(self.blocks) - 1)
+            # Unless last_skip, the last block reads out only what its attention gathered (no skip from the
+            # position's own input), so the last row of weights accounts for the whole prediction.
+            x, w, soft = blk(x, mask, bias, want_maps, residual=i < len(self.blocks) - 1 or bool(self.cfg.last_skip))
             x = x * valid[..., None]
             if want_maps:
                 maps.append(w)
@@ -210,7 +238,7 @@ class SelfAttentionRecommender(Recommender):
         alpha, ids = self.feature_attention(seq) if self.features is not None else (None, None)
         # One row explains the next-item prediction, so every recommendation shares it.
         return AttentionReadout(weights=last_w[:, None].expand(-1, K, -1), soft=last_soft[:, None].expand(-1, K, -1),
-                                maps=maps, soft_maps=softs, shared_row=True,
+                                maps=maps, soft_maps=softs, shared_row=True, residual_last=bool(self.cfg.last_skip),
                                 feature_weights=None if alpha is None else alpha[:, None].expand(-1, K, -1, -1),
                                 feature_ids=ids)  # (B, K, L, A), (B, L, A)
 

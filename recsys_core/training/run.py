@@ -45,7 +45,9 @@ def check_writable(out_dir: str):
 def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfig, out_dir: str,
                    dataset_spec: str = "sample", callback=None, cancel=None) -> TrainOutcome:
     """Train, evaluate on the test split under both protocols, write model.pt + metrics.json atomically.
-    Under torchrun, ranks other than 0 return after training, with no metrics and nothing written."""
+    Settings the model config leaves to the data are chosen first (ModelConfig.resolved_for) and saved
+    as chosen. Under torchrun, ranks other than 0 return after training, with no metrics and nothing written."""
+    model_cfg, _ = model_cfg.resolved_for(data)
     world = distributed.start(resolve_device(train_cfg.device))  # a world of one outside torchrun
     path = os.path.join(out_dir, FILENAME)
     if world.main:
