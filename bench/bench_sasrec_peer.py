@@ -21,13 +21,14 @@ bench/results/<--out>.json. Skipped when ../shared/peers/sasrec-pytorch is absen
 """
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import threading
 import time
 
 from common import SHARED, dataset_available, table, write_json
-from peer_sasrec import peer_present, recorded_peers, run_peer, source_data, write_sasrec_file
+from peer_sasrec import STOP, peer_present, recorded_peers, run_peer, source_data, write_sasrec_file
 
 SHAPE = {"dim": 50, "layers": 2, "heads": 1, "max_len": 50}
 # name -> TrainConfig overrides (None everywhere else: the CLI's defaults, chosen per family and data)
@@ -73,7 +74,7 @@ def dataset_rows(name: str, r: dict) -> list[dict]:
 
 # --- ours ------------------------------------------------------------------------------------------
 
-def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict) -> dict:
+def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict, threads: int | None = None) -> dict:
     from recsys_core.models import build_model
     from recsys_core.models.config import ModelConfig
     from recsys_core.training.config import TrainConfig
@@ -82,7 +83,7 @@ def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict) -> 
     over = dict(VARIANTS[variant])
     model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", ModelConfig.dropout), **shape).validate()
     model_cfg, chosen = model_cfg.resolved_for(data)  # what `train` chooses from the data
-    train_cfg = TrainConfig(max_seconds=max_seconds, seed=seed, **over).validate()
+    train_cfg = TrainConfig(max_seconds=max_seconds, seed=seed, threads=threads, **over).validate()
     load_start = os.getloadavg()[0]
     model = build_model(model_cfg, data.n_items, seed=seed)
     points, extra = [], [0.0]
@@ -171,9 +172,12 @@ def main() -> int:
                     help="ours at the SASRec shape (dim 50, 2 layers, 1 head, max length 50: the peer's) or at the "
                          "CLI's defaults (`train --arch self` as it is)")
     ap.add_argument("--serial", action="store_true", help="run the peer after ours, not beside it")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads for both sides (ours: --threads; the peer: OMP_NUM_THREADS); 0: torch's default")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default="sasrec_peer")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())  # a running peer stops and is recorded as it stands
     if os.environ.get("CI", "").lower() == "true":
         print("skipped: not run under CI=true (the peer is a local benchmark only)", file=sys.stderr)
         return 0
@@ -201,7 +205,7 @@ def main() -> int:
                 try:
                     for d in args.dropout:
                         box["peers"][d] = run_peer(name.replace("-", "_"), txt, work, args.peer_epochs, d,
-                                                   args.peer_plateau, args.peer_max_seconds)
+                                                   args.peer_plateau, args.peer_max_seconds, args.threads)
                 except Exception as e:  # re-raised in the main thread
                     box["error"] = e
             peer_thread = threading.Thread(target=peer_job)
@@ -209,7 +213,8 @@ def main() -> int:
                 peer_thread.start()
             ours = {}
             for v in [] if args.peer_only else args.variants:
-                ours[v] = run_ours(data, v, args.max_seconds, args.seed, SHAPE if args.shape == "sasrec" else {})
+                ours[v] = run_ours(data, v, args.max_seconds, args.seed, SHAPE if args.shape == "sasrec" else {},
+                                   args.threads or None)
                 o = ours[v]
                 print(f"  ours {name} {v}: {o['seconds']:.1f}s {o['loss']} lr {o['lr']} stopped {o['stopped']} "
                       f"valid {o['valid_ndcg@10']:.4f} test {o['test_ndcg@10']:.4f}", file=sys.stderr, flush=True)

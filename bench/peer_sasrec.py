@@ -10,12 +10,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from common import REPO, SHARED
 
 PEER = REPO.parent / "shared" / "peers" / "sasrec-pytorch"
 PEER_FILES = ("main.py", "model.py", "utils.py")
+STOP = threading.Event()  # set (e.g. on SIGTERM): a running peer stops after its current line and reports
 EVAL_LINE = re.compile(r"epoch:(\d+), time: ([\d.]+)\(s\), valid \(NDCG@10: ([\d.]+), HR@10: ([\d.]+)\), "
                        r"test \(NDCG@10: ([\d.]+), HR@10: ([\d.]+)\)")
 
@@ -50,8 +52,10 @@ def write_sasrec_file(data, path: str):
             f.writelines(f"{u + 1} {i}\n" for i in data.seq(u).tolist())
 
 
-def run_peer(name: str, txt: str, work: str, epochs: int, dropout: float, plateau: int, max_seconds: float) -> dict:
-    """Run pmixer's main.py in its own folder; its eval lines, steps and wall times."""
+def run_peer(name: str, txt: str, work: str, epochs: int, dropout: float, plateau: int, max_seconds: float,
+             threads: int = 0) -> dict:
+    """Run pmixer's main.py in its own folder; its eval lines, steps and wall times. threads: its torch
+    threads (OMP_NUM_THREADS; 0: torch's default)."""
     folder = os.path.join(work, f"peer_{name}_d{dropout:g}")
     os.makedirs(os.path.join(folder, "data"))
     for f in PEER_FILES:
@@ -60,7 +64,8 @@ def run_peer(name: str, txt: str, work: str, epochs: int, dropout: float, platea
     cmd = [sys.executable, "-u", "main.py", f"--dataset={name}", "--train_dir=run", "--device=cpu", "--maxlen=50",
            f"--dropout_rate={dropout}", "--norm_first", f"--num_epochs={epochs}"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    env = {**os.environ, **({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)} if threads else {})}
+    proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True)  # its own group: its 3 sampler processes end with it
     points, steps, stopped, tail, last_step = [], 0, "epochs", [], ""
     try:
@@ -83,6 +88,9 @@ def run_peer(name: str, txt: str, work: str, epochs: int, dropout: float, platea
                 tail = (tail + [line.rstrip()])[-5:]
             if max_seconds and time.perf_counter() - t0 > max_seconds:
                 stopped = "time"
+                break
+            if STOP.is_set():
+                stopped = "signal"
                 break
     finally:
         if proc.poll() is None:
