@@ -22,7 +22,6 @@ from recsys_core.explain.whatif import WhatIf, apply_edit, what_if
 from ui.keys import keyed
 from ui.state import data_dir, friendly, loaded_model, mtime_of
 from ui.user_pick import planted
-from ui.why_view import say
 
 KEY = "_whatif_edit"  # the session's edit text, per user (cleared when the user changes)
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..data.lookup import find_item
 from ..claims.facts import HistoryItem
 from ..claims.measured import Evidence, report_claims
+from ..data.lookup import find_item
 from ..errors import UserError
 from ..store.opened import Loaded
 from .counterfactual import MAX_REMOVALS, Counterfactual, drop_counterfactual, why_not
