@@ -90,8 +90,8 @@ def _drivers(p: Patterns) -> list[Claim]:
                       "of them never lowers a recommendation's score. The history does not drive this model.")]
     top = p.pairs[0]
     fact = PairTotal(top.history_item, top.item, top.influence, top.users)
-    out = [Claim("drivers", "success", f"The strongest driver: having *{top.history_title}* gets *{top.title}* "
-                 f"recommended. Removing it lowers that score by {fmt_score(top.influence / top.users)} on average, "
+    out = [Claim("drivers", "success", f"What drives recommendations most: having *{top.history_title}* gets "
+                 f"*{top.title}* recommended. Removing it lowers that score by {fmt_score(top.influence / top.users)} on average, "
                  f"for {fmt_count(top.users)} users.", (fact,))]
     if p.precision is not None:
         hits, of = p.precision.hits, p.precision.k
