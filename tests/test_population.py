@@ -163,7 +163,7 @@ def test_a_catalogue_without_categories_says_so(tiny):
     bare = dataclasses.replace(data, categories=np.array([""] * (data.n_items + 1), dtype=object))
     p = patterns(Loaded(loaded.model, loaded.meta, bare, "tiny"), k=K, explainers=[])
     assert p.flows is None and not p.categories and p.slices.by_category == []
-    assert any(c.kind == "missing" and "no categories" in c.text for c in population_claims(p))
+    assert any(c.kind == "no-categories" and "no categories" in c.text for c in population_claims(p))
 
 
 @pytest.fixture(scope="module")

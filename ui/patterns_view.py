@@ -132,10 +132,16 @@ def pairs_section(p: Patterns, path: str):
             _open_on_explain(path, uid, p.k)
 
 
+NOTHING = "Nothing to draw: removing any history item never lowers a recommendation of this model."
+
+
 def flows_section(p: Patterns):
     claims_of(p, "flows")
     if p.flows is None:
-        claims_of(p, "missing")
+        claims_of(p, "no-categories")
+        return
+    if not p.pairs:
+        st.caption(NOTHING)
         return
     views = ["influence"] + (["attention"] if p.flows.attention is not None else [])
     by = st.radio("Measured by", views, horizontal=True, key="_patterns_flow_by",
@@ -146,6 +152,9 @@ def flows_section(p: Patterns):
 
 def profile_section(p: Patterns):
     claims_of(p, "look-back")
+    if not p.pairs:
+        st.caption(NOTHING)
+        return
     st.plotly_chart(charts.profile_lines(p.profile, f"{p.model}: how far back it looks"), key="patterns_profile",
                     config=_png("look-back", p))
     if p.profile.layers:
@@ -203,11 +212,11 @@ def slices_section(p: Patterns):
     if s.by_category:
         groups.append(("By the held-out item's category", s.by_category))
     cols = st.columns(len(groups))
-    for col, (title, rows) in zip(cols, groups):
+    for i, (col, (title, rows)) in enumerate(zip(cols, groups)):
         fig = charts.interval_bars([r.group for r in rows], [r.ndcg.value for r in rows], [r.ndcg.low for r in rows],
                                    [r.ndcg.high for r in rows], title, "NDCG@10 (95% interval)", percent=False,
                                    hover=[f"{r.group}: {r.users:,} users, HR@10 {r.hr.value:.3f}" for r in rows])
-        col.plotly_chart(fig, key=f"patterns_slice_{title[:8]}", config=_png("slices", p))
+        col.plotly_chart(fig, key=f"patterns_slice_{i}", config=_png("slices", p))
     st.caption(f"NDCG@10 on each user's held-out last item (all {s.overall.users:,} users: {s.overall.ndcg.value:.3f}), "
                "by the number of items before it, by how popular it is (decile 1: the 10% most interacted items) and "
                "by its category. HR@10 is in the hover and the CSV.")
@@ -216,7 +225,7 @@ def slices_section(p: Patterns):
 def item_map_section(p: Patterns, path: str):
     m = p.item_map
     if m is None:
-        claims_of(p, "missing")
+        claims_of(p, "no-item-map")
         return
     key = keyed("_patterns_item", path)
     event = st.plotly_chart(charts.item_scatter(m, f"{p.model}: item embeddings (PCA)",

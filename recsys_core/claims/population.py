@@ -103,7 +103,7 @@ def _drivers(p: Patterns) -> list[Claim]:
 
 def _flows(p: Patterns) -> list[Claim]:
     if not p.categories:
-        return [Claim("missing", "info", "This catalogue has no categories, so there are no category flows or "
+        return [Claim("no-categories", "info", "This catalogue has no categories, so there are no category flows or "
                       "category slices.")]
     best = p.flows.strongest() if p.flows else None
     if best is None:
@@ -221,5 +221,5 @@ def population_claims(p: Patterns) -> list[Claim]:
     """The sentences of the Patterns page, the headline (what drives the recommendations) first."""
     out = _drivers(p) + _flows(p) + _look_back(p) + _trust(p) + _slices(p) + _popularity(p) + _scope(p)
     if p.item_map is None:
-        out.append(Claim("missing", "info", f"`{p.model}` has no item embeddings, so there is no item map."))
+        out.append(Claim("no-item-map", "info", f"`{p.model}` has no item embeddings, so there is no item map."))
     return out
