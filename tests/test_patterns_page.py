@@ -92,3 +92,47 @@ def test_cli_bad_input_is_one_line(capsys, argv):
 def test_cli_missing_model_is_one_line(capsys, tmp_path):
     assert main(["patterns", "--model", str(tmp_path / "nope")]) == 2
     assert "\n" not in capsys.readouterr().err.strip()
+
+
+def own_data(folder, categories: bool):
+    """A user's own shop: 40 users x 8 interactions over 20 items, with a catalogue whose categories are
+    partly blank (or no catalogue at all), and a target model trained on it in the library."""
+    from recsys_core.data.preprocess import prepare
+    from recsys_core.data.registry import load_dataset
+    from recsys_core.models.config import ModelConfig
+    from recsys_core.store.library import library_dir
+    from recsys_core.training.config import TrainConfig
+    from recsys_core.training.run import train_and_save
+    folder.mkdir()
+    rows = [f"u{u},i{1 + (u * 3 + k * 7) % 20},{1000 + k}" for u in range(40) for k in range(8)]
+    (folder / "interactions.csv").write_text("user_id,item_id,timestamp\n" + "\n".join(rows) + "\n")
+    if categories:
+        (folder / "items.csv").write_text("item_id,title,category\n" + "\n".join(
+            f"i{i},Thing {i},{['Tools', 'Garden', ''][i % 3]}" for i in range(1, 21)) + "\n")
+        spec = str(folder)
+    else:
+        spec = str(folder / "interactions.csv")
+    data = prepare(load_dataset(spec))
+    train_and_save(data, ModelConfig(arch="target", dim=8, max_len=10), TrainConfig(epochs=1, seed=0),
+                   f"{library_dir()}/mine", spec)
+    return spec, f"{library_dir()}/mine/model.pt"
+
+
+@pytest.mark.parametrize("categories", [True, False])
+def test_own_data_with_and_without_categories(app_dirs, tmp_path, categories):
+    spec, path = own_data(tmp_path / "shop", categories)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["dataset_spec"] = spec
+    at.run()
+    at.switch_page("pages/patterns.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = texts(at)
+    assert "What drives recommendations most" in said or "does not drive this model" in said
+    assert "Over all 40 users" in said
+    flows = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+             if "category →" in json.loads(c.proto.spec)["layout"]["title"]["text"]]
+    if categories:
+        assert flows and "(no category)" in flows[0]["data"][0]["x"]  # blank categories are said, not dropped
+    else:
+        assert not flows and "This catalogue has no categories" in said

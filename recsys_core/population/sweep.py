@@ -101,8 +101,8 @@ def sweep(model, data: Prepared, max_len: int, users: np.ndarray, k: int = 10, e
         memo = ExplainMemo(model)  # one read of the attention for this chunk, whichever explainers ask
         chunk = Chunk(users=part, seq=seq, items=items, valid=valid,
                       influence=EXPLAINERS["occlusion"](model, seq, items, older).float())
-        if focus:
-            readout = memo.explain(seq, items)
+        readout = memo.explain(seq, items) if focus else None
+        if readout is not None:  # None: a model that declares attention but gave none for these rows
             chunk.soft = readout.soft.float() * (seq > 0)[:, None, :]
             chunk.hard = _one_hot_argmax(readout.weights, seq)
             if readout.maps is not None:
