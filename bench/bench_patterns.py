@@ -5,7 +5,7 @@ follow-ups (1-10 steps back), attention's agreement with the removal test, and t
 population; then the same pass over ml-latest-small with a model trained here by the CLI (in a temp
 folder, deleted afterwards).
 
-    python bench/bench_patterns.py [--models target-soft ...] [--no-movielens] [--k 10]
+    python bench/bench_patterns.py [--models target-soft ...] [--no-movielens] [--k 10] [--threads N]
                                                          # writes bench/results/patterns.json
 
 Targets (issue 24): target-soft precision@20 >= 18/20; most influence within 1-10 back; the whole shop
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 
+import torch
 from common import REPO, SHARED, dataset_available, table, write_json
 
 from recsys_core.explain.planted import planted_for_model
@@ -62,7 +63,8 @@ def train_movielens(folder: str) -> str:
     """A target-soft model on ml-latest-small, trained by the CLI with its defaults (capped at 10 minutes)."""
     out = os.path.join(folder, "target-soft")
     cmd = [sys.executable, "-m", "recsys_core", "train", "--dataset", "ml-latest-small", "--data-dir", str(SHARED),
-           "--arch", "target", "--attention", "soft", "--max-seconds", "600", "--out", out]
+           "--arch", "target", "--attention", "soft", "--max-seconds", "600", "--threads", str(torch.get_num_threads()),
+           "--out", out]
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     return os.path.join(out, "model.pt")
 
@@ -72,7 +74,11 @@ def main() -> int:
     ap.add_argument("--models", nargs="*", default=None, help="shipped model names (default: all)")
     ap.add_argument("--no-movielens", action="store_true")
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own); on a loaded "
+                    "machine 1 thread avoids threads waiting for each other")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rows = []
     for entry in list_models(include_shipped=True):
         if entry.shipped and (args.models is None or entry.name in args.models):
@@ -93,7 +99,7 @@ def main() -> int:
                  "influence_within_10", "attention_within_10", "planted_within_10", "attention_agrees"])
     write_json("patterns", {"what": "the whole population's because-of pairs, look-back and trust per model; "
                                     "precision@20 against the embedded shop's planted pairs",
-                            "k": args.k, "results": rows})
+                            "k": args.k, "threads": torch.get_num_threads(), "results": rows})
     return 0
 
 

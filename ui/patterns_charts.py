@@ -6,14 +6,15 @@ attention map, or red-blue around 0 when some flow is negative (removing those i
 Every figure carries its own title, so a PNG saved with the chart's camera button says what it shows.
 """
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from recsys_core.population.flows import Flows
 from recsys_core.population.profile import Profile
 from ui.charts import BLUE, GREY, ORANGE, short
 
 GREEN, PINK = "#009E73", "#CC79A7"
-PALETTE = [BLUE, ORANGE, GREEN, PINK, "#56B4E9", "#D55E00", "#F0E442", "#000000", GREY, "#882255", "#44AA99",
-           "#117733", "#999933"]
+# Okabe-Ito's eight first (safe for colour-blind readers), then Dark24's for catalogues with more categories.
+PALETTE = [BLUE, ORANGE, GREEN, PINK, "#56B4E9", "#D55E00", "#F0E442", "#000000"] + qualitative.Dark24
 PROFILE_STEPS = 30  # steps back drawn; the rest are in the CSV
 
 
@@ -93,7 +94,7 @@ def item_scatter(m, title: str, selected: int | None = None) -> go.Figure:
     """The item map: one point per item, coloured by its first category, title and category on hover."""
     firsts = [c.split("|")[0] or "(no category)" for c in m.categories]
     order = sorted(set(firsts), key=lambda c: -firsts.count(c))
-    colour = {c: PALETTE[i] if i < len(PALETTE) - 1 else GREY for i, c in enumerate(order)}
+    colour = {c: PALETTE[i] if i < len(PALETTE) else GREY for i, c in enumerate(order)}
     fig = go.Figure(layout=_layout(title, 560, legend=dict(itemsizing="constant")))
     for c in order:
         idx = [i for i, f in enumerate(firsts) if f == c]

@@ -13,7 +13,11 @@ from .report import Patterns
 
 TABLES = ("pairs", "flows", "profile", "trust", "slices", "item_map")
 SVG_POINTS = 1500  # the item map's most interacted items in the report (a page of SVG, not megabytes)
-COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe-Ito's eight, then twelve more that stay apart from them (the shop has 15 categories).
+COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#882255",
+           "#44AA99", "#117733", "#999933", "#AA4499", "#332288", "#DDCC77", "#661100", "#6699CC", "#888888",
+           "#AA4466", "#4477AA"]
+PROFILE_STEPS = 30  # steps back drawn; every step is in the profile CSV
 
 
 def _rows(p: Patterns, name: str) -> tuple[list[str], list[list]]:
@@ -158,8 +162,8 @@ def to_html(p: Patterns, claims) -> str:
     series = {"measured influence": pr.influence, "soft attention": pr.soft, "hard pick": pr.hard,
               "planted follow-ups": pr.planted}
     series.update({f"layer {i + 1}": row for i, row in enumerate(pr.layers or [])})
-    parts.append(_line_svg({k: v for k, v in series.items() if v is not None}, pr.steps_back,
-                           "Look-back profile (share at each step back)"))
+    parts.append(_line_svg({k: v[:PROFILE_STEPS] for k, v in series.items() if v is not None},
+                           pr.steps_back[:PROFILE_STEPS], "Look-back profile (share at each step back)"))
     parts.append("<h2>Where attention can be trusted</h2>")
     parts.append(_table(*_rows(p, "trust")) if p.trust else "<p class='note'>No attention to check.</p>")
     parts.append("<h2>Slices: NDCG@10 and HR@10 on the held-out item</h2>")

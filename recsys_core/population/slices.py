@@ -66,7 +66,9 @@ class Reach:
 def _row(group: str, ranks: np.ndarray) -> SliceRow:
     hit = ranks < 10
     ndcg = np.where(hit, 1 / np.log2(ranks + 2), 0.0)  # as training/metrics.metrics_from_ranks
-    return SliceRow(group, len(ranks), mean_interval(ndcg), wilson_interval(int(hit.sum()), len(ranks)))
+    m = mean_interval(ndcg)  # the normal approximation can pass 0 or 1 on a small slice: NDCG cannot
+    clipped = Interval(m.value, max(0.0, m.low), min(1.0, m.high)) if m.low == m.low else m
+    return SliceRow(group, len(ranks), clipped, wilson_interval(int(hit.sum()), len(ranks)))
 
 
 def _length_label(lo: int, hi: int | None) -> str:
