@@ -9,11 +9,10 @@ from pathlib import Path
 
 from recsys_core.data.loaders import load_sample
 from recsys_core.data.preprocess import prepare
-from tests.app_server import CHROMIUM, LAUNCH_ARGS, PAGES, Visitor, app_server, server_errors
+from tests.app_server import CHROMIUM, LAUNCH_ARGS, Visitor, app_server, server_errors
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "artifacts" / "patterns"
-PAGES.setdefault("Patterns", ("patterns", "Take it with you"))
 
 
 async def _walk(url: str) -> dict:
