@@ -89,15 +89,21 @@ def _drivers(p: Patterns) -> list[Claim]:
         return [Claim("drivers", "info", f"No history item holds up any recommendation of `{p.model}`: removing any one "
                       "of them never lowers a recommendation's score. The history does not drive this model.")]
     top = p.pairs[0]
-    fact = PairTotal(top.history_item, top.item, top.influence, top.users)
-    out = [Claim("drivers", "success", f"What drives recommendations most: having *{top.history_title}* gets "
-                 f"*{top.title}* recommended. Removing it lowers that score by {fmt_score(top.influence / top.users)} on average, "
-                 f"for {fmt_count(top.users)} users.", (fact,))]
+    facts = [PairTotal(top.history_item, top.item, top.influence, top.users)]
+    recent = p.profile.within("influence", WINDOW)
+    where = ""
+    if recent is not None and recent >= 0.5:  # most of it is recent: say so first, it is the pattern
+        facts += [Count("window", WINDOW), Share(f"influence within {WINDOW}", recent)]
+        where = f"the last {fmt_count(WINDOW)} items ({pct(recent)} of the measured influence). The strongest single pair: "
+    out = [Claim("drivers", "success", f"What drives recommendations most: {where}having *{top.history_title}* gets "
+                 f"*{top.title}* recommended: removing it lowers that score by {fmt_score(top.influence / top.users)} "
+                 f"on average, for {fmt_count(top.users)} users.", tuple(facts))]
     if p.precision is not None:
         hits, of = p.precision.hits, p.precision.k
         out.append(Claim("planted-pairs", "success" if hits * 2 >= of else "warning",
                          f"{fmt_count(hits)} of the top {fmt_count(of)} because-of pairs are the shop's planted "
-                         "trigger → follow-up pairs: the pairs its generator put there.", (PlantedShare(hits, of),)))
+                         "trigger → follow-up pairs (a product → its accessory, game or next volume): the pairs its "
+                         "generator put there.", (PlantedShare(hits, of),)))
     return out
 
 
