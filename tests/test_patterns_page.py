@@ -44,6 +44,20 @@ def test_the_page_computes_once_and_names_what_drives_recommendations(monkeypatc
     assert len(at.radio(key="_patterns_flow_by").options) == 2  # influence and attention
     at.run()  # the same model and users again: from the cache
     assert not at.exception and len(calls) == 1
+    # The item map: picking an item lists its nearest items, as the core computes them.
+    path = f"{SHIPPED_DIR}/target-soft/model.pt"
+    box = at.selectbox(key=keyed("_patterns_item_box", path))
+    first = box.options[0]  # the most interacted item, by title
+    box.select_index(0).run()
+    assert not at.exception
+    from recsys_core.population.itemmap import nearest_items
+    from recsys_core.store.opened import open_model
+    loaded = open_model(path)
+    item = next(str(loaded.data.item_ids[i]) for i in range(1, loaded.data.n_items + 1)
+                if str(loaded.data.titles[i]) == first)
+    want = [x.title for x in nearest_items(loaded.model, loaded.data, item)]
+    shown = next(d.value for d in at.dataframe if "Cosine" in d.value.columns)
+    assert list(shown["Item"]) == want and len(want) == 10
 
 
 @pytest.mark.parametrize("name,says", [("popular", ["has no attention", "does not drive this model",

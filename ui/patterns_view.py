@@ -227,19 +227,19 @@ def item_map_section(p: Patterns, path: str):
     if m is None:
         claims_of(p, "no-item-map")
         return
-    key = keyed("_patterns_item", path)
-    event = st.plotly_chart(charts.item_scatter(m, f"{p.model}: item embeddings (PCA)",
-                                                st.session_state.get(key)), key=keyed("patterns_map", path),
-                            on_select="rerun", selection_mode="points", config=_png("item-map", p))
+    box, clicked = keyed("_patterns_item_box", path), keyed("_patterns_item_click", path)
+    event = st.plotly_chart(charts.item_scatter(m, f"{p.model}: item embeddings (PCA)", st.session_state.get(box)),
+                            key=keyed("patterns_map", path), on_select="rerun", selection_mode="points",
+                            config=_png("item-map", p))
     points = event.selection.points if event and event.selection else []
-    if points and points[0].get("customdata"):
-        st.session_state[key] = int(points[0]["customdata"][0])
+    click = int(points[0]["customdata"][0]) if points and points[0].get("customdata") else None
+    if click is not None and click != st.session_state.get(clicked):  # a new click picks the item below
+        st.session_state[box] = click
+    st.session_state[clicked] = click
     order = sorted(range(len(m.item_ids)), key=lambda i: -m.interactions[i])
-    pick = st.selectbox("Nearest items to…", order, index=order.index(st.session_state[key])
-                        if st.session_state.get(key) in order else None, format_func=lambda i: m.titles[i],
-                        placeholder="Click a point, or pick an item", key=keyed("_patterns_item_box", path))
+    pick = st.selectbox("Nearest items to…", order, index=None, format_func=lambda i: m.titles[i],
+                        placeholder="Click a point, or pick an item", key=box)
     if pick is not None:
-        st.session_state[key] = pick
         near = nearest_items(loaded_model(path).model, loaded_model(path).data, m.item_ids[pick])
         st.dataframe(pd.DataFrame([{"Item": x.title, "Category": x.category, "Cosine": x.similarity} for x in near]),
                      hide_index=True, column_config={"Cosine": st.column_config.NumberColumn(format="%.3f")})

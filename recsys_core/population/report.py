@@ -74,8 +74,9 @@ def patterns(loaded: Loaded, users: int | None = None, k: int = 10, seed: int = 
     model, data, L = loaded.model, loaded.data, loaded.max_len
     chosen = pick_users(data, users, seed)
     names = explainers_for(model, explainers)
-    tallies = (pairs := PairTally(data, planted), flows := FlowTally(data), profile := ProfileTally(L),
-               trust := TrustTally(names), reach := ReachTally(data))
+    pairs, flows, profile, trust, reach = (PairTally(data, planted), FlowTally(data), ProfileTally(L),
+                                           TrustTally(names), ReachTally(data))
+    tallies = (pairs, flows, profile, trust, reach)
     tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
     for chunk in sweep(model, data, L, chosen, k, names, tick("recommendations"), chunk_users):
         for tally in tallies:
