@@ -150,3 +150,16 @@ def test_own_data_with_and_without_categories(app_dirs, tmp_path, categories):
         assert flows and "(no category)" in flows[0]["data"][0]["x"]  # blank categories are said, not dropped
     else:
         assert not flows and "This catalogue has no categories" in said
+
+
+def test_every_model_on_the_dataset_side_by_side(app_dirs):
+    """Trust per model and family: the table lists every shipped model, attention's agreement where the
+    model has attention that singles out items, and the planted precision@20 each reaches."""
+    at = open_patterns("target-soft")
+    at.toggle(key="_patterns_every").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Family" in d.value.columns).set_index("Model")
+    assert {"target-soft", "self-soft", "mean", "popular"} <= set(table.index)
+    assert table.loc["target-soft", "Family"] == "target" and table.loc["self-soft", "Family"] == "self"
+    assert table["Attention's top = removal's top"].isna().loc[["mean", "popular"]].all()
+    assert table.loc["target-hard", "Attention's top = removal's top"].endswith("%)")
