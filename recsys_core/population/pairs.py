@@ -68,8 +68,7 @@ class PairTally:
 
     def __init__(self, data: Prepared, planted: dict | None = None):
         self.data, self.planted = data, planted or {}
-        self.parts: list[dict] = []
-        self.attention = None  # None until a chunk with attention arrives
+        self.parts: list[dict] = []  # per chunk: one entry per (user, recommendation, history item)
 
     def add(self, c: Chunk):
         real = c.real
@@ -83,7 +82,6 @@ class PairTally:
         part = {"hist": hist[m], "rec": rec[m], "user": user[m], "infl": infl[m], "removal": by_removal[m]}
         if c.soft is not None:
             part["attention"] = _first_max(c.soft, real)[m]
-            self.attention = True
         self.parts.append(part)
 
     def finish(self, n: int = 100) -> list[Pair]:
@@ -104,14 +102,16 @@ class PairTally:
         best = best[total[best] > 0]  # a pair whose removals do not lower the recommendation drives nothing
         order = np.lexsort((-col["infl"], inv))  # rows grouped by pair, the largest influence first
         starts = np.searchsorted(inv[order], best)
+        rows = [order[s:s + EXAMPLE_USERS * 4] for s in starts]  # enough rows for EXAMPLE_USERS distinct users
         return [self._pair(int(uniq[i]) // width, int(uniq[i]) % width, float(total[i]), int(users[i]),
                            int(removal[i]), None if attention is None else int(attention[i]),
-                           self._examples(col["user"][order[s:s + EXAMPLE_USERS * 4]], inv[order[s:s + EXAMPLE_USERS * 4]], i))
-                for i, s in zip(best, starts)]
+                           self._examples(col["user"][r][inv[r] == i]))
+                for i, r in zip(best, rows)]
 
-    def _examples(self, user: np.ndarray, pair: np.ndarray, i: int) -> list[str]:
+    def _examples(self, users: np.ndarray) -> list[str]:
+        """Distinct user ids, in order, at most EXAMPLE_USERS."""
         out = []
-        for u in user[pair == i]:
+        for u in users:
             uid = str(self.data.user_ids[u])
             if uid not in out:
                 out.append(uid)
