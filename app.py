@@ -25,6 +25,7 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/patterns.py", title="Patterns", icon=":material/hub:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
 st.navigation(pages).run()
