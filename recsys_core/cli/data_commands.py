@@ -2,7 +2,7 @@
 import json
 import sys
 
-from ..errors import UserError
+from ..errors import UserError, phrase
 from .common import add_dataset_args, load_from_args, parse_columns
 
 
@@ -32,7 +32,7 @@ def cmd_datasets_add(args):
     meta = stored.add(args.ratings, args.items, name=args.name, columns=parse_columns(args.columns),
                       item_columns=parse_columns(args.item_columns, "--item-columns"), data_dir_=args.data_dir)
     for n in meta.notices:
-        print(f"notice: {n}", file=sys.stderr)
+        print(f"notice: {phrase(n)}", file=sys.stderr)
     cat = meta.catalogue
     if cat:
         print(f"catalogue {cat.file}: {cat.matched:,} of {cat.matched + cat.unmatched:,} items matched ({cat.share:.1%}), "
