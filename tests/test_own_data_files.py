@@ -168,3 +168,13 @@ def test_messages_name_flags_on_the_command_line_and_form_fields_on_the_page(tmp
         load_path(write(tmp_path, "c.csv", "user,item,timestamp,rating\n1,2,3,five\n"))
     assert "the Rating column ('rating') has the non-numeric value 'five'" in e.value.worded(FORM)
     assert "set Rating to “—”" in e.value.worded(FORM)
+
+
+def test_the_cli_stores_a_poorly_matching_catalogue_with_a_warning_naming_both_files_ids(tmp_path, data_dir, capsys):
+    from recsys_core.cli.main import main
+    ratings = write(tmp_path, "r.csv", "user,item,timestamp\nu1,12,1\nu1,13,2\nu2,12,3\n")
+    catalogue = write(tmp_path, "c.csv", "sku,title\nSKU-12,A\nSKU-13,B\n")
+    assert main(["datasets", "add", ratings, "--items", catalogue]) == 0
+    err = capsys.readouterr().err
+    assert "warning: catalogue c.csv: 0 of 2 items matched" in err and "unmatched e.g. 12, 13" in err
+    assert "only in the catalogue e.g. SKU-12, SKU-13" in err

@@ -15,10 +15,10 @@ class FormWording(Wording):
     def choose(self, form: str, roles: list[str]) -> str:
         named = f"the {join_words([label(r) for r in roles])} column" + ("s" if len(roles) > 1 else "")
         where = "of the catalogue " if form == "catalogue" else ""
-        return f"choose {named} {where}in the upload form (Data page)"
+        return f"choose {named} {where}in the upload form"
 
     def unset(self, form: str, role: str) -> str:
-        return f"set {label(role)} to “—” in the upload form (Data page)"
+        return f"set {label(role)} to “—” in the upload form"
 
 
 FORM = FormWording()

@@ -35,9 +35,12 @@ def cmd_datasets_add(args):
         print(f"notice: {phrase(n)}", file=sys.stderr)
     cat = meta.catalogue
     if cat:
-        print(f"catalogue {cat.file}: {cat.matched:,} of {cat.matched + cat.unmatched:,} items matched ({cat.share:.1%}), "
-              f"{cat.catalogue_only:,} catalogue entries never interacted with"
-              + (f"; unmatched e.g. {', '.join(cat.unmatched_examples)}" if cat.unmatched else ""), file=sys.stderr)
+        low = cat.share < 0.5  # most likely another file, or ids written differently: say so, with ids from both
+        print(f"{'warning: ' if low else ''}catalogue {cat.file}: {cat.matched:,} of {cat.matched + cat.unmatched:,} "
+              f"items matched ({cat.share:.1%}), {cat.catalogue_only:,} catalogue entries never interacted with"
+              + (f"; unmatched e.g. {', '.join(cat.unmatched_examples)}" if cat.unmatched else "")
+              + (f"; only in the catalogue e.g. {', '.join(cat.catalogue_only_examples)}"
+                 if low and cat.catalogue_only_examples else ""), file=sys.stderr)
     print(f"stored {meta.name!r}: {meta.interactions:,} interactions, {meta.users:,} users, {meta.items:,} items, "
           f"{meta.bytes / 1e6:,.1f} MB", file=sys.stderr)
     print(meta.id)  # the last line: what --dataset takes
