@@ -1,15 +1,17 @@
 """Which column of a table plays which role (`guess_roles`), from its name (`vocabulary`) and from its
 first rows' values, with what each guess rests on, so a form can show it for confirmation.
 
-Names first: the best-named column per role, kept only when its values do not contradict the name (a
-"time" of words is no timestamp, a "title" of ids no title). Then values, for the roles still open,
+Names first: the best-named column per role, kept only when its values do not contradict the name (an
+"order_time" of words is no timestamp, a "title" of ids is never a title; a column named just "time" or
+"rating" keeps its role, so that loading it names the bad value). Then values, for the roles still open,
 over the columns whose names say nothing ("other" names, like a quantity or an event, are left out):
   - timestamp: dates that parse, or whole numbers in the Unix-seconds or -milliseconds range;
   - rating: numbers from 0 to 10 in whole or half steps, at least two of them, not sorted (a sorted
     column is a key, like user ids in a file grouped by user);
   - user, then item (ratings) or item (catalogue): id-like values (whole numbers, or short codes with
     digits and no spaces), in column order: exports put the user before the item;
-  - title: text with spaces in most values.
+  - title: text with spaces in most values, else a second item-named column that holds names, not ids
+    ("product" beside "sku").
 Category comes from names only: a short list of words is as often an event type as a genre.
 """
 import re
@@ -149,8 +151,8 @@ def _by_values(columns, profiles, roles, out: ColumnGuess, named: set[str]):
         take(role, lambda p: p.id_like, lambda p: "its values: ids (the first such column)" if role == "user" else
              "its values: ids (the next such column)")
     take("title", lambda p: p.spaces >= 0.5 and not p.dates, lambda p: "its values: text with spaces")
-    if "title" in roles and "title" not in out.mapping and "user" not in roles:
-        # A catalogue's second "product" column, after its id column: the product's name, unless it holds ids too.
+    if "title" in roles and "title" not in out.mapping:
+        # A second "product" column beside the product id column: the product's name, unless it holds ids too.
         named_items = [c for c in columns if c in named and c not in out.mapping.values()
                        and (m := name_role(c)) is not None and m.role == "item" and not profiles[c].id_like]
         if named_items:
