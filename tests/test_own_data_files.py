@@ -178,3 +178,8 @@ def test_the_cli_stores_a_poorly_matching_catalogue_with_a_warning_naming_both_f
     err = capsys.readouterr().err
     assert "warning: catalogue c.csv: 0 of 2 items matched" in err and "unmatched e.g. 12, 13" in err
     assert "only in the catalogue e.g. SKU-12, SKU-13" in err
+
+
+def test_trailing_blanks_after_the_last_line_are_not_a_cut_row(tmp_path):
+    ds = load_path(write(tmp_path, "blank.csv", ORDERS + "   "))
+    assert len(ds.interactions) == 30 and not any("middle of" in n for n in ds.notices)

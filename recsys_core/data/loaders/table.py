@@ -133,6 +133,8 @@ def cut_last_row(path: str, lay: TextLayout, rows: int, encoding: str = "utf-8")
     if not tail or tail.endswith((b"\n", b"\r")):
         return None
     last = tail.splitlines()[-1].decode(encoding, errors="replace")
+    if not last.strip():  # trailing blanks: pandas skips a blank line, so the last row read is whole
+        return None
     fields = _split_count(last, lay.sep)
     if fields >= len(lay.columns):
         return None
@@ -150,11 +152,11 @@ def _mapping(path: str, found: list[str], columns: dict | None, head) -> tuple[d
         raise DataError(f"{path}: unknown role(s) {', '.join(unknown)} in the column mapping. "
                         f"Fix: use the roles {', '.join(ROLES)}; {{choose:ratings:user,item,timestamp}}.")
     columns = {k: v for k, v in given.items() if v}
-    absent = [f"{k}={v}" for k, v in columns.items() if v not in found]
+    absent = [k for k, v in columns.items() if v not in found]
     if absent:
-        raise DataError(f"{path}: the column mapping names column(s) not in the file ({', '.join(absent)}; "
-                        f"found: {_show(found)}). Fix: {{choose:ratings:{','.join(k for k, v in columns.items() if v not in found)}}} "
-                        "using the found names.")
+        named = ", ".join(f"{k}={columns[k]}" for k in absent)
+        raise DataError(f"{path}: the column mapping names column(s) not in the file ({named}; found: "
+                        f"{_show(found)}). Fix: {{choose:ratings:{','.join(absent)}}} using the found names.")
     open_roles = [r for r in ROLES if r not in given]
     rest = [c for c in found if c not in columns.values()]
     guess = guess_roles(rest, head() if rest else None, "ratings", tuple(open_roles)) if open_roles else None
