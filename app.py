@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.frame import mark_frame
 from ui.state import init_state
-from ui.urls import restore_from_url
+from ui.urls import keep_dataset_in_link, restore_from_url
 from ui.warmup import start as start_warmup
 
 # An emoji, not a :material/…: icon: Streamlit turns those into a favicon fetched from Google's font servers,
@@ -18,6 +18,7 @@ st.set_page_config(page_title="Attention Lens", page_icon="🔎", layout="wide")
 st.html("<style>.stMainBlockContainer{padding-top:2.2rem}</style>")
 init_state()
 restore_from_url()
+keep_dataset_in_link()
 mark_frame()
 
 pages = [
@@ -25,6 +26,7 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/patterns.py", title="Patterns", icon=":material/hub:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ]
 st.navigation(pages).run()

@@ -6,11 +6,13 @@ Everything below follows the choice.
 """
 import streamlit as st
 
+from recsys_core.errors import phrase
 from ui import data_view as view
 from ui import stored_view, upload_view
 from ui.frame import require_frame
 from ui.state import current_dataset, friendly
 from ui.urls import show_url_notice
+from ui.wording import FORM
 
 require_frame()
 
@@ -32,7 +34,7 @@ ds = friendly(current_dataset)
 if ds is None:
     st.stop()
 for notice in ds.notices:
-    st.info(notice, icon=":material/info:")
+    st.info(phrase(notice, FORM), icon=":material/info:")
 upload_view.catalogue_report(st.session_state["dataset_spec"])
 stats = view.stats(ds)
 

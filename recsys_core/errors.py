@@ -1,13 +1,81 @@
 """One error type for everything a user can get wrong, so every front end shows one line, never a traceback.
 
 A message names the file (or input), the problem and the fix, e.g.
-    ratings.csv: no column 'userId' (found: user, movie, stars). Fix: pass --columns user=user,item=movie.
+    ratings.csv: cannot tell which column holds the user ids (found: who, what). Fix: pass --columns user=COL.
+Where a message names a column role or says how to map one, the core writes a placeholder and each front
+end words it (`Wording`): {column:ROLE} ("the timestamp column"; the Data page: "the Timestamp column"),
+{choose:FORM:ROLE,ROLE} (the CLI: "pass --columns user=COL,item=COL"; the page: "choose the User and
+Item columns in the upload form") and {unset:FORM:ROLE}; FORM is "ratings" or "catalogue". str(e) and
+the notices the CLI prints are the CLI's wording; a page calls `e.worded(its_wording)` and `phrase()`.
 """
 import re
 
 
+class Wording:
+    """How a front end names a column role and says how to map roles; this one is the command line's."""
+
+    FLAGS = {"ratings": "--columns", "catalogue": "--item-columns"}
+
+    def column(self, role: str) -> str:
+        return f"the {role} column"
+
+    def choose(self, form: str, roles: list[str]) -> str:
+        return f"pass {self.FLAGS[form]} " + ",".join(f"{r}=COL" for r in roles)
+
+    def unset(self, form: str, role: str) -> str:
+        return f"pass {self.FLAGS[form]} {role}= (empty) to leave it out"
+
+
+CLI = Wording()
+_PLACE = re.compile(r"\{(column|choose|unset):([a-z]+)(?::([a-z,]+))?\}")
+
+
+def phrase(text: str, wording: Wording = CLI) -> str:
+    """`text` with its placeholders worded for one front end (text without any is returned as it is)."""
+    def fill(m):
+        what, first, rest = m.group(1), m.group(2), m.group(3)
+        if what == "column":
+            return wording.column(first)
+        if rest is None:
+            return m.group(0)
+        return wording.choose(first, rest.split(",")) if what == "choose" else wording.unset(first, rest)
+    return _PLACE.sub(fill, text)
+
+
+def join_words(parts: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 class UserError(Exception):
-    """Bad input from a user: a file, a flag, a URL parameter. str(e) is the whole message."""
+    """Bad input from a user: a file, a flag, a URL parameter. str(e) is the whole message as the CLI says
+    it; `worded(w)` says it in another front end's words (see the module docstring)."""
+
+    def __init__(self, message: str = ""):
+        self.template = message
+        super().__init__(phrase(message))
+
+    def worded(self, wording: Wording) -> str:
+        return phrase(self.template, wording)
+
+    def retold(self, edit) -> "UserError":
+        """The same error (type and attributes) with edit(text) applied to its message, e.g. a temp path
+        replaced by the file name the user knows."""
+        new = type(self).__new__(type(self))  # not __init__: a subclass may take more than the message
+        new.__dict__.update(self.__dict__)
+        new.template = edit(self.template)
+        new.args = (phrase(new.template),)
+        return new
+
+    def __reduce__(self):  # pickles (a job's error crossing processes) with its attributes, whatever __init__ takes
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls, args, state):
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class DataError(UserError):

@@ -1,7 +1,7 @@
 """Refresh the README's screenshots: start the app on a free loopback port, open each page in
 headless Chromium (Debian's, via Playwright) and save docs/<page>.png.
 
-    python scripts/screenshots.py [--pages explain data train compare learn] [--dark] [--height 900] [--query user=47]
+    python scripts/screenshots.py [--pages explain data train compare learn patterns] [--dark] [--height 900] [--query user=47]
                                   [--out DIR] [--suffix -fold]
 """
 import argparse
@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
-HEIGHTS = {"explain": 2900, "data": 1500, "train": 1300, "compare": 1700, "learn": 1900}
+HEIGHTS = {"explain": 2900, "data": 1500, "train": 1300, "compare": 1700, "learn": 1900, "patterns": 4600}
 
 
 def main() -> int:
@@ -57,9 +57,9 @@ def main() -> int:
                 page.goto(f"http://127.0.0.1:{port}/{'' if name == 'data' else name}{query}")
                 page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
                 page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                       timeout=60_000)
-                if name in ("explain", "compare"):
-                    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+                                       timeout=240_000)
+                if name in ("explain", "compare", "patterns"):
+                    page.wait_for_selector(".js-plotly-plot", timeout=240_000)
                 page.wait_for_timeout(3000)
                 out = Path(args.out) / f"{name}{'-dark' if args.dark else ''}{args.suffix}.png"
                 out.parent.mkdir(exist_ok=True)

@@ -19,7 +19,7 @@ from recsys_core.data.loaders import load_sample  # noqa: E402
 from recsys_core.data.preprocess import prepare  # noqa: E402
 from recsys_core.models.config import ModelConfig  # noqa: E402
 from recsys_core.store.library import SHIPPED_DIR  # noqa: E402
-from recsys_core.training.config import TrainConfig
+from recsys_core.training.config import TrainConfig  # noqa: E402
 from recsys_core.training.run import train_and_save  # noqa: E402
 
 SHIPPED = [

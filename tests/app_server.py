@@ -34,6 +34,7 @@ PAGES = {  # sidebar title -> (path, text near the end of the page: there once t
     "Train": ("train", "Start training"),
     "Explain": ("explain", "Why not"),
     "Compare": ("compare", "Soft attention of each model's own top recommendations"),
+    "Patterns": ("patterns", "Take it with you"),
     "Learn": ("learn", "The formulas"),
 }
 

@@ -47,23 +47,35 @@ class Walk:
 # --- reading the page ------------------------------------------------------------------------------
 
 MAPS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
-    title: (p.layout && p.layout.title && p.layout.title.text) || '',
+    title: ((p.layout && p.layout.title && p.layout.title.text) || '').replace(/<[^>]+>/g, ''),
     text: p.data && p.data[0] && p.data[0].text || []}))"""
 
 
+WHY = "Why does the model recommend…"
+
+
+def _combo(v: Visitor, label: str, scope=None):
+    return (scope or v.page).locator(f'input[role="combobox"][aria-label="{label}"]')
+
+
 async def _select_value(v: Visitor, label: str) -> str | None:
-    box = v.page.locator('[data-testid="stSelectbox"]', has_text=label).first
-    if not await box.count():
-        return None
-    return (await box.locator('[role="combobox"]').first.inner_text()).strip() or \
-        await box.locator("input").first.input_value()
+    box = _combo(v, label)
+    return await box.first.input_value() if await box.count() else None
+
+
+def _k_slider(v: Visitor):
+    return v.page.locator('input[type="range"][aria-label="Recommendations (K)"]')
 
 
 async def _state(v: Visitor) -> dict:
-    """What the page says it shows: model, hard model, user, K, edit."""
+    """What the page says it shows: model, hard model, user, K, edit (the user box may still be filling in
+    just after a rerun: read it again for a moment before taking an empty one as what the page shows)."""
+    for _ in range(20):
+        if await v.user_box().input_value():
+            break
+        await v.page.wait_for_timeout(250)
     q = parse_qs(urlparse(v.page.url).query)
-    k = await v.page.locator('[data-testid="stSlider"]', has_text="Recommendations (K)").locator(
-        '[role="slider"]').get_attribute("aria-valuenow")
+    k = await _k_slider(v).input_value()
     return {"model": await _select_value(v, "Model"), "hard": await _select_value(v, "Hard-trained model beside it"),
             "user": await v.user_box().input_value(), "k": int(float(k)), "edit": (q.get("edit") or [""])[0]}
 
@@ -89,10 +101,12 @@ async def check_page(v: Visitor, walk: Walk, n: int, cache: dict):
     maps = await v.page.evaluate(MAPS_JS)
     soft = next((m for m in maps if m["title"].startswith("Soft:")), None)
     recs = page.expl.recommendations
-    if soft is not None and recs and recs[0].soft is not None and page.expl.attention_maps is None:
+    if soft is not None and recs and recs[0].soft is not None:
         walk.count("rows")
         rows = [r[0].split("<br>")[0].replace("<b>Recommendation</b>: ", "") for r in soft["text"]]
-        want = [f"{j + 1}. {r.title}" for j, r in enumerate(recs)]
+        shared = page.expl.attention_maps is not None or not page.expl.has_focus  # one read-out row for all
+        want = [f"all {len(recs)} recommendations"] if shared and len(recs) > 1 else \
+            [f"{j + 1}. {r.title}" for j, r in enumerate(recs)]
         if rows != want:
             walk.find(n, f"soft map rows {rows[:3]}… are not the core's top-{s['k']} {want[:3]}…")
     by_back = {h.steps_back: h.title for h in page.expl.history}
@@ -126,7 +140,7 @@ async def check_page(v: Visitor, walk: Walk, n: int, cache: dict):
             back, _, title = shown.partition(" back · ")
             if not back.isdigit() or int(back) > len(edited) or edited[-int(back)] != title:
                 walk.find(n, f"{label} offers {shown!r}, not an item of the history it edits")
-    picked = await _select_value(v, "Why does the model recommend")
+    picked = await _select_value(v, WHY)
     if picked and recs:
         walk.count("words")
         j = int(picked.split(".", 1)[0]) - 1
@@ -139,11 +153,11 @@ async def check_page(v: Visitor, walk: Walk, n: int, cache: dict):
 # --- the actions ------------------------------------------------------------------------------------
 
 async def _pick(v: Visitor, label: str, rng: random.Random, where=None) -> bool:
-    scope = where or v.page
-    box = scope.locator('[data-testid="stSelectbox"]', has_text=label).first
+    box = _combo(v, label, where)
     if not await box.count():
         return False
-    await box.locator('[role="combobox"]').first.click()
+    await box.first.scroll_into_view_if_needed()
+    await box.first.locator("xpath=..").locator('button[aria-label="Open"]').click()  # the list's own toggle
     options = v.page.locator('[role="option"]')
     await options.first.wait_for(timeout=v.timeout)
     count = await options.count()
@@ -178,14 +192,14 @@ async def act(v: Visitor, rng: random.Random, walk: Walk, users: list[str], quer
         sidebar = v.page.locator('[data-testid="stSidebar"]')
         return "model" if await _pick(v, "Model", rng, sidebar) else "none"
     if choice == "k":
-        thumb = v.page.locator('[data-testid="stSlider"]', has_text="Recommendations (K)").locator('[role="slider"]')
+        thumb = _k_slider(v)
         await thumb.focus()
         key = rng.choice(["ArrowLeft", "ArrowRight"])
         for _ in range(rng.randint(1, 4)):
             await thumb.press(key)
         return f"K {key}"
     if choice == "why":
-        return "see why" if await _pick(v, "Why does the model recommend", rng) else "none"
+        return "see why" if await _pick(v, WHY, rng) else "none"
     if choice == "remove":
         if rng.random() < 0.5:
             await _pick(v, "Remove an item", rng)
@@ -239,7 +253,10 @@ async def walk_explain(v: Visitor, walk: Walk, steps: int, users: list[str], que
         walk.log.append((n, what))
         await settle(v)
         await v.check(f"action {n} ({what})")
-        await check_page(v, walk, n, cache)
+        try:
+            await check_page(v, walk, n, cache)
+        except Exception as e:  # a view the core refuses is a finding too: say which action led there
+            walk.find(n, f"{type(e).__name__}: {e}; url {v.page.url}; last actions {walk.log[-4:]}")
         walk.log[-1] = (n, f"{what} ({time.perf_counter() - started:.1f} s)")
     walk.findings += v.errors
     return walk

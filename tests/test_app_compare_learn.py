@@ -6,7 +6,7 @@ import pytest
 from test_app_explain import library, open_page  # noqa: F401 (library is a fixture)
 
 
-def test_compare_shows_metrics_and_heatmaps(library):
+def test_compare_shows_metrics_and_heatmaps(library):  # noqa: F811
     at = open_page("pages/compare.py")
     assert not at.error
     chooser = at.multiselect(key="_compare_models")
@@ -24,7 +24,7 @@ def test_compare_shows_metrics_and_heatmaps(library):
     assert any("no attention" in m.value.lower() for m in at.info)
 
 
-def test_compare_follows_the_user(library):
+def test_compare_follows_the_user(library):  # noqa: F811
     at = open_page("pages/compare.py", user_id="12")
     at.multiselect(key="_compare_models").set_value([library["target-soft"], library["mean"]]).run()
     assert at.text_input(key="_compare_user").value == "12"

@@ -12,9 +12,9 @@ from recsys_core.data.catalogue import (
     guess_catalogue_columns,
     load_catalogue,
     match_report,
-    sniff,
 )
 from recsys_core.data.loaders import load_path
+from recsys_core.data.preview import sniff
 from recsys_core.errors import DataError
 
 PRODUCTS = [("p1", "Kettle", "Kitchen", "Acme"), ("p2", "Toaster", "Kitchen", "Brava"), ("p3", "Lamp", "Home", "")]
@@ -165,7 +165,7 @@ def one_line_error(path, columns=None) -> str:
 
 def test_no_item_column_names_the_found_columns_and_the_fix(tmp_path):
     msg = one_line_error(write(tmp_path, "c.csv", "brand,colour\nacme,red\n"))
-    assert "found: brand, colour" in msg and "--columns item=COL,title=COL" in msg
+    assert "found: brand, colour" in msg and "--item-columns item=COL" in msg  # the flag `datasets add` has
 
 
 def test_a_mapping_that_names_a_missing_column_or_role(tmp_path):

@@ -5,12 +5,12 @@ import pytest
 import torch
 from test_faithfulness import TableModel, brute_rank
 
-from recsys_core.data.preprocess import pad_sequence
-from recsys_core.explain.counterfactual import drop_counterfactual, why_not
-from recsys_core.explain.removal import Viewed
 from recsys_core.claims.facts import HistoryItem
 from recsys_core.claims.measured import Evidence, report_claims
 from recsys_core.claims.verify import text_problems
+from recsys_core.data.preprocess import pad_sequence
+from recsys_core.explain.counterfactual import drop_counterfactual, why_not
+from recsys_core.explain.removal import Viewed
 from recsys_core.store.library import SHIPPED_DIR
 
 SEQ = torch.tensor([[0, 1, 2, 3]])

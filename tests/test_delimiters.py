@@ -2,10 +2,10 @@
 written here as real files; quoting, ragged rows, the row cap and headerless files behave as before."""
 import pytest
 
-from recsys_core.data.catalogue import sniff
 from recsys_core.data.loaders import load_path, read_table_columns
 from recsys_core.data.loaders.reading import detect_sep
-from recsys_core.errors import DataError
+from recsys_core.data.preview import sniff
+from recsys_core.errors import DataError, phrase
 
 SEPS = [",", "\t", ";", "|", "::"]
 # uid, iid, ts, score: the export the issue quotes; user 2's rows are out of time order on purpose.
@@ -103,8 +103,9 @@ def test_the_row_cap_applies_to_detected_delimiters(tmp_path, monkeypatch, sep):
 def test_a_headerless_ratings_file_names_its_columns_by_position(tmp_path):
     f = write(tmp_path, "h.csv", "1|10|100\n1|11|200\n2|10|300\n")
     assert read_table_columns(f) == ["col1", "col2", "col3"]
-    with pytest.raises(DataError, match=r"found: col1, col2, col3\). Fix: pass --columns user=COL"):
-        load_path(f)
+    guessed = load_path(f)  # ids by their values, in column order; 100..300 are no times: row order, said
+    assert guessed.interactions[["user_id", "item_id"]].values.tolist() == [["1", "10"], ["1", "11"], ["2", "10"]]
+    assert any("'col1' as the user column and 'col2' as the item column" in phrase(n) for n in guessed.notices)
     ds = load_path(f, {"user": "col1", "item": "col2", "timestamp": "col3"})
     assert list(ds.interactions[["user_id", "item_id", "timestamp"]].itertuples(index=False, name=None)) == [
         ("1", "10", 100), ("1", "11", 200), ("2", "10", 300)]

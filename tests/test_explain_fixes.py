@@ -97,23 +97,23 @@ def test_interesting_users_mix_kinds_and_each_kind_is_true(sample_model):
     data = sample_model.data
     planted = planted_map(data, load_dataset("sample").items)
     users = interesting_users(data, planted, loaded=sample_model)
-    kinds = [u["kind"] for u in users]
-    assert len(users) == 8 and len(set(u["user_id"] for u in users)) == 8
+    kinds = [u.kind for u in users]
+    assert len(users) == 8 and len(set(u.user_id for u in users)) == 8
     assert {"follow-up due", "attention vs removal"} <= set(kinds)
     assert {"taste", "popularity"} & set(kinds)
-    assert all(u["why"].startswith(u["kind"]) for u in users)  # the label names the kind
+    assert all(u.why.startswith(u.kind) for u in users)  # the label names the kind
     follow = {fu: t for fu, t in planted.items()}
     index = {str(uid): i for i, uid in enumerate(data.user_ids)}
     for u in users:
-        seq = data.seq(index[u["user_id"]]).tolist()
-        if u["kind"] == "follow-up due":  # a trigger among the last 10 whose follow-up never came
+        seq = data.seq(index[u.user_id]).tolist()
+        if u.kind == "follow-up due":  # a trigger among the last 10 whose follow-up never came
             assert any(f not in seq for t in seq[-10:] for f, trig in follow.items() if trig == t)
-        elif u["kind"] in ("taste", "popularity"):
-            causes = data.causes[data.offsets[index[u["user_id"]]]:data.offsets[index[u["user_id"]] + 1]][-10:]
-            word = "taste" if u["kind"] == "taste" else "popular"
+        elif u.kind in ("taste", "popularity"):
+            causes = data.causes[data.offsets[index[u.user_id]]:data.offsets[index[u.user_id] + 1]][-10:]
+            word = "taste" if u.kind == "taste" else "popular"
             assert sum(c == word for c in causes) >= 6
         else:  # attention's top item is not what the removal test finds for the top recommendation
-            top = explain_user(sample_model, u["user_id"], k=1).recommendations[0]
+            top = explain_user(sample_model, u.user_id, k=1).recommendations[0]
             assert not top.honesty.agree
 
 
@@ -121,4 +121,4 @@ def test_interesting_users_without_planted_truth_still_mix_kinds(sample_model):
     data = prepare(load_dataset("sample"))
     users = interesting_users(data, {}, loaded=sample_model)
     assert len(users) == 8
-    assert len({u["kind"] for u in users}) >= 2
+    assert len({u.kind for u in users}) >= 2

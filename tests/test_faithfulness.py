@@ -9,7 +9,6 @@ import torch
 import torch.nn as nn
 
 from recsys_core.explain.dataset_faithfulness import mean_interval, wilson_interval
-from recsys_core.explain.removal import Viewed
 from recsys_core.explain.faithfulness import (
     curve_points,
     faithfulness,
@@ -17,6 +16,7 @@ from recsys_core.explain.faithfulness import (
     order_of,
     trapezoid,
 )
+from recsys_core.explain.removal import Viewed
 
 
 class TableModel(nn.Module):

@@ -30,6 +30,8 @@ async def _walk(url: str) -> dict:
         await v.nav("Explain")
         await v.page.locator(".js-plotly-plot").first.wait_for(timeout=v.timeout)
         await v.idle()
+        await v.page.get_by_text("model card").first.click()  # the card sits behind the model line
+        await v.page.get_by_text("Imported from").first.wait_for(timeout=v.timeout)
         body = await v.body()
         titles = await v.page.locator(".js-plotly-plot .gtitle, h3, h4, p").all_text_contents()
         await v.page.screenshot(path=str(SHOTS / "explain.png"), full_page=False)

@@ -50,7 +50,7 @@ def test_a_model_without_attention_says_so_and_is_explained_by_removal(imported_
     assert not at.error, [e.value for e in at.error]
     specs = charts(at)
     assert "heat_soft" not in specs and "heat_hard" not in specs
-    words = text_of(at)
+    words = text_of(at).lower()
     assert "no attention to show" in words and "removing" in words
     assert at.dataframe[1].value.shape[0] == 10  # its recommendations are there
 

@@ -184,7 +184,7 @@ def test_save_refuses_a_folder_without_a_readable_model(tmp_path, lib):
 def test_listing_is_newest_first_skips_broken_folders_and_counts_usage(tmp_path, sample, lib):
     src = make_checkpoint(str(tmp_path), sample)
     a = library.save_to_library(str(tmp_path), "popular", "sample", label="a")
-    b = library.save_to_library(str(tmp_path), "popular", "sample", label="b")
+    library.save_to_library(str(tmp_path), "popular", "sample", label="b")
     os.utime(lib / a.id, (1, 1))  # a was saved long ago
     (lib / "broken").mkdir()
     (lib / "broken" / FILENAME).write_bytes(b"\x00" * 10)

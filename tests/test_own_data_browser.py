@@ -3,7 +3,8 @@
 Upload a ratings export (uid,iid,ts,score) and a semicolon-separated catalogue through the widgets,
 check the previews and the catalogue report, train a model and save it, note one user's
 recommendations; stop the server and start a new one on the same folders; open the model again
-from the library and from a shared link: the same user gets the same recommendations, with titles.
+from the library and from a shared link: the same user gets the same recommendations, with titles. And an upload stays
+listed (and selected) for its visitor after a browser refresh, on another page or on the Data page.
 Screenshots go to artifacts/own-data/ (git-ignored).
 """
 import asyncio
@@ -146,3 +147,47 @@ def test_upload_train_restart_and_share(tmp_path, chromium):
         problems = asyncio.run(_after_restart(server.url, before["link"], before["recs"]))
         problems += server_errors(server.log_text())
     assert not problems, problems
+
+
+async def _upload_then_refresh(url: str, export: Path) -> dict:
+    from playwright.async_api import async_playwright
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        v = await Visitor.new(browser, "pm", url, timeout_ms=120_000)
+        await v.open("Data")
+        await v.upload(export)  # the guessed mapping, accepted as it is
+        link = v.page.url
+        before = await v.options("data_pick")
+        await v.nav("Train")  # to another page, then a refresh there: a new session
+        await v.page.reload()
+        await v.page.get_by_text("Start training").first.wait_for(timeout=v.timeout)
+        await v.idle()
+        await v.nav("Data")
+        after = await v.options("data_pick")
+        chosen = await v.page.locator(".st-key-data_pick").evaluate(  # the label and the chosen entry
+            "e => e.textContent + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
+        await _shot(v, "5-after-refresh")
+        await v.page.reload()  # and a refresh on the Data page itself
+        await v.page.get_by_text("a model on this dataset").first.wait_for(timeout=v.timeout)
+        await v.idle()
+        again = await v.options("data_pick")
+        errors = list(v.errors)
+        await browser.close()
+    return {"link": link, "before": before, "after": after, "again": again, "chosen": chosen, "errors": errors}
+
+
+def test_an_upload_stays_listed_after_a_browser_refresh(tmp_path, chromium):
+    """The issue: a refresh hid the uploaded dataset until a model was saved on it."""
+    export = tmp_path / "shop_export.csv"
+    export.write_text("user_id;item_id;timestamp;rating\n" + "".join(  # names any version maps: only the refresh
+        f"C{1000 + u};{40000 + (u * 7 + k * 3) % 23};2024-03-{k + 1:02d} 10:00;{(u + k) % 5 + 1}\n"
+        for u in range(8) for k in range(5)))
+    env = {**os.environ, "ATTENTION_LENS_DATA": str(tmp_path / "data"), "ATTENTION_LENS_MODELS": str(tmp_path / "models")}
+    with app_server(env, tmp_path / "server.log") as server:
+        got = asyncio.run(_upload_then_refresh(server.url, export))
+        problems = server_errors(server.log_text())
+    assert not got["errors"] and not problems, (got["errors"], problems)
+    mine = [o for o in got["before"] if o.startswith("shop_export")]
+    assert mine and mine[0] in got["after"] and mine[0] in got["again"], got
+    assert "shop_export" in got["chosen"]  # still the session's dataset, not the embedded shop
+    assert "dataset=ds-" in got["link"]  # how: the link holds the stored dataset from the moment it is stored

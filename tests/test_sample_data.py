@@ -32,7 +32,7 @@ def test_planted_triggers_are_recoverable_from_the_files():
     triggered = inter[~inter["cause"].isin(["taste", "popular"])]
     assert len(triggered) > 1000
     back_steps, last_item = [], 0
-    for user, g in inter.groupby("user_id", sort=False):
+    for _user, g in inter.groupby("user_id", sort=False):
         seq = list(g["item_id"])
         for pos, (item, cause) in enumerate(zip(seq, g["cause"])):
             if cause in ("taste", "popular"):

@@ -82,7 +82,7 @@ def test_ids_must_be_whole_numbers_from_one(tmp_path, text, match):
 
 
 def test_binary_and_non_utf8_files_are_refused(tmp_path):
-    refused(write(tmp_path, "a.txt", "1 2 3 4\n2 3 4 5\n".encode() + "3 4 5 \xe9\n".encode("latin-1")),
+    refused(write(tmp_path, "a.txt", b"1 2 3 4\n2 3 4 5\n" + "3 4 5 \xe9\n".encode("latin-1")),
             "not UTF-8 text (first bad byte on line 3)")
 
 

@@ -26,12 +26,14 @@ MOVIELENS = {  # what a download brings, so nobody fetches ml-1m by mistake on a
 NONE = "—"  # an unmapped role in the column form
 
 
-def flash(message: str | None = None):
-    """Show (no argument) or keep (with one) a success note that must survive the st.rerun() after an action."""
+def flash(message: str | None = None, warn: bool = False):
+    """Show (no argument) or keep (with one) a note that must survive the st.rerun() after an action: a
+    success, or a warning when what was done needs a second look (a catalogue that matched few items)."""
     if message:
-        st.session_state["_data_flash"] = message
+        st.session_state["_data_flash"] = (message, warn)
     elif note := st.session_state.pop("_data_flash", None):
-        st.success(note, icon=":material/check_circle:")
+        text, warn = note
+        (st.warning if warn else st.success)(text, icon=":material/warning:" if warn else ":material/check_circle:")
 
 
 # --- choosing ------------------------------------------------------------------------------------

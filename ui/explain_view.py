@@ -81,7 +81,7 @@ def top_frame(page: PageExplanation, predicted: dict | None = None) -> pd.DataFr
 def details_frame(page: PageExplanation) -> pd.DataFrame:
     """Every column of the list: category, attention's top item beside the removal test's, planted trigger."""
     res, rows = page.expl, []
-    for j, r in enumerate(res.recommendations):
+    for r in res.recommendations:
         row = {"#": r.rank + 1, "Recommendation": r.title, "Category": r.category, "Score": r.score}
         if r.soft is not None and res.has_focus:
             row["Attention's top item"] = res.history[int(np.argmax(r.soft))].title

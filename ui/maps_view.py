@@ -39,8 +39,8 @@ def attention_maps(page: PageExplanation, window: int, scale: str, soft_col, har
     """Soft (in soft_col) and hard (in hard_col, tabs: the partner's and this model's own) maps."""
     res = page.expl
     if not res.has_attention:
-        soft_col.info(f"This model exposes no attention weights: it explains {res.explained_by}. The removal "
-                      "test below says what its recommendations rest on.", icon=":material/info:")
+        soft_col.info("No attention to show for this model: the removal test below says what its "
+                      "recommendations rest on.", icon=":material/info:")
         return
     keep = pinned(res) | pinned(page.partner)  # the same columns in every map
     hard_trained = res.attention == "hard"

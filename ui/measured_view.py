@@ -26,7 +26,7 @@ def explainers_frame(rep) -> pd.DataFrame:
         if f is None:
             continue
         imp = rep.importance.get(name)
-        top = rep.history[max(range(len(imp)), key=imp.__getitem__)]["title"] if imp else "(random order)"
+        top = rep.history[max(range(len(imp)), key=imp.__getitem__)].title if imp else "(random order)"
         rows.append({"Explainer": name + (" ★" if name == rep.best_explainer else ""), "Top item": top,
                      "Deletion area": f.deletion_area, "Comprehensiveness": f.aopc_comprehensiveness,
                      "Sufficiency": f.aopc_sufficiency, "τ vs removal test": f.kendall_tau})

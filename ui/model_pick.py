@@ -4,9 +4,9 @@ import os
 
 import streamlit as st
 
+from recsys_core.claims.edits import training_claim
 from recsys_core.store import library
 from recsys_core.store.meta import CheckpointMeta
-from recsys_core.claims.edits import training_claim
 from ui.state import model_meta
 
 

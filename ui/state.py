@@ -21,6 +21,7 @@ import streamlit as st
 from recsys_core.data.loaders import BUILTIN
 from recsys_core.data.registry import load_dataset
 from recsys_core.errors import SettingError, UserError
+from ui.wording import FORM
 
 if TYPE_CHECKING:
     from recsys_core.data.preprocess import Prepared
@@ -112,7 +113,7 @@ def friendly(fn, *args, names: dict[str, str] | None = None, **kwargs):
         st.error(e.phrased(names or {}), icon=":material/warning:")
         return None
     except UserError as e:
-        st.error(str(e), icon=":material/warning:")
+        st.error(e.worded(FORM), icon=":material/warning:")  # columns named as the upload form names them
         return None
 
 

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from recsys_core.claims.edits import training_claim
 from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.attention import ATTENTION
 from recsys_core.models.config import ENCODERS, ModelConfig
@@ -16,7 +17,6 @@ from recsys_core.store.checkpoint import FILENAME
 from recsys_core.store.library import save_to_library
 from recsys_core.training.config import LOSSES, TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
-from recsys_core.claims.edits import training_claim
 from ui.jobs import TrainingJob
 from ui.state import friendly, prepared, select_model
 

@@ -89,6 +89,23 @@ def share_params(user_id: str | None = None):
         st.query_params["user"] = str(user_id)
 
 
+def keep_dataset_in_link():
+    """Keep a stored dataset (an upload) in the address bar from the moment it is selected: a browser
+    refresh starts a new session, which lists only the stored datasets it added or opened, so it finds
+    the dataset there again (restore_from_url). A built-in dataset only replaces one already in the link,
+    and a selection a link cannot name (a server folder) removes it, so a refresh never brings back the
+    dataset before."""
+    from recsys_core.data.stored import is_id
+    spec = st.session_state.get("dataset_spec") or ""
+    current = st.query_params.get("dataset")
+    if current == spec:
+        return
+    if is_id(spec) or (current and spec in BUILTIN):
+        st.query_params["dataset"] = spec
+    elif current:
+        del st.query_params["dataset"]
+
+
 def show_url_notice():
     note = st.session_state.pop("_url_notice", None)
     if note:

@@ -41,7 +41,7 @@ def planted_rate(path: str):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _interesting(path: str, mtime: float, data_dir_: str | None) -> list[dict]:
+def _interesting(path: str, mtime: float, data_dir_: str | None) -> list:
     return interesting_users(loaded_model(path).data, planted(path), loaded=loaded_model(path))
 
 
@@ -60,11 +60,11 @@ def choose_user(path: str, key: str) -> str | None:
     data = loaded_model(path).data
     interesting = _interesting(path, os.path.getmtime(path), data_dir())
     if not st.session_state.get("user_id") and interesting:
-        st.session_state["user_id"] = interesting[0]["user_id"]
+        st.session_state["user_id"] = interesting[0].user_id
     user = st.session_state.get("user_id")
     box, pick = f"_{key}_user", f"_{key}_interesting"
     st.session_state[box] = user or ""
-    why = {u["user_id"]: u["why"] for u in interesting}
+    why = {u.user_id: u.why for u in interesting}
     st.session_state[pick] = user if user in why else None
     c1, c2, c3 = st.columns([2, 1.3, 4], vertical_alignment="bottom")
     c1.text_input("User id", key=box, on_change=lambda: _set_user(st.session_state[box].strip()),
@@ -79,7 +79,7 @@ def choose_user(path: str, key: str) -> str | None:
         if q.strip() and not hits:
             st.caption("No item title contains that text.")
         if hits:
-            titles = {h["item_id"]: f"{h['title']} ({h['interactions']:,} interactions)" for h in hits}
+            titles = {h.item_id: f"{h.title} ({h.interactions:,} interactions)" for h in hits}
             item = st.selectbox("Item", list(titles), format_func=titles.get, key=keyed(f"_{key}_item", path, q))
             users = users_who_interacted(data, item)
             ukey = keyed(f"_{key}_item_user", path, item)

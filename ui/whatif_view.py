@@ -22,7 +22,6 @@ from recsys_core.explain.whatif import WhatIf, apply_edit, what_if
 from ui.keys import keyed
 from ui.state import data_dir, friendly, loaded_model, mtime_of
 from ui.user_pick import planted
-from ui.why_view import say
 
 KEY = "_whatif_edit"  # the session's edit text, per user (cleared when the user changes)
 
@@ -63,7 +62,7 @@ def _controls(path: str, user_id: str, edit: str, edited: list[str], data):
     q = c2.text_input("Add an item (search by title)", key=keyed("_whatif_q", path, user_id), placeholder="e.g. Lens")
     hits = search_items(data, q) if q.strip() else []
     if hits:
-        pick = c2.selectbox("Found", [h["item_id"] for h in hits], key=keyed("_whatif_add", *about, q),
+        pick = c2.selectbox("Found", [h.item_id for h in hits], key=keyed("_whatif_add", *about, q),
                             format_func=lambda i: titles.get(str(i), str(i)))
         if c2.button("Add as the most recent", icon=":material/add_circle:", key=keyed("_whatif_add_go", *about)):
             _push(f"+{pick}")

@@ -119,7 +119,7 @@ def why_not(path: str, hard_path: str | None, page: PageExplanation, k: int, dat
         st.caption("No item title contains that text.")
     if not hits:
         return None
-    titles = {h["item_id"]: h["title"] for h in hits}
+    titles = {h.item_id: h.title for h in hits}
     item = st.selectbox("Item", list(titles), format_func=titles.get, key=keyed("_explain_whynot_item", *about, query))
     wn = friendly(_why_not, path, mtime_of(path), hard_path, mtime_of(hard_path), data_dir(), page.expl.user_id, k,
                   item)

@@ -69,6 +69,7 @@ class _Checker:
         """The Explain page's explanation (explain_page, as the page computes it) and its every claim."""
         page = explain_page(self.loaded, user, self.top_k, partner=self.partner, planted=self.planted,
                             history=history, partner_planted=self.partner_planted)
+        ctx.want(r.item_id for r in page.expl.recommendations)
         for claims in page.claims:
             self.claims(claims, ctx, user)
         return page

@@ -43,21 +43,27 @@ class Context:
                  max_removals=5, run: dict | None = None):
         self.loaded, self.rescorer, self.partner, self.partner_rescorer = loaded, rescorer, partner, partner_rescorer
         self.planted, self.top_k, self.max_removals, self.run = planted or {}, top_k, max_removals, run
-        self._readouts = {}
+        self._readouts, self._wanted = {}, set()
+
+    def want(self, item_ids):
+        """Items whose read-outs the next readout() call reads too, in the same forward pass."""
+        self._wanted |= set(item_ids)
 
     def readout(self, which: str, item_id: str):
         """(soft, hard-or-weights) rows over the visible history of `which` model ("self" or "partner"),
-        read fresh from the model for this one candidate."""
+        read fresh from the model (for every wanted candidate at once)."""
         key = (which, item_id)
         if key not in self._readouts:
             loaded, rs = (self.loaded, self.rescorer) if which == "self" else (self.partner, self.partner_rescorer)
+            items = sorted({item_id} | {i for i in self._wanted if (which, i) not in self._readouts})
             ids = rs.visible_ids
             seq = pad_sequence([rs.index[i] for i in ids], loaded.max_len)
             with torch.no_grad():
-                r = loaded.model.explain(seq, torch.tensor([[rs.index[item_id]]]))
+                r = loaded.model.explain(seq, torch.tensor([[rs.index[i] for i in items]]))
             n = len(ids)
-            self._readouts[key] = (None if r is None else r.soft[0, 0, -n:].float().numpy(),
-                                   None if r is None else r.weights[0, 0, -n:].float().numpy())
+            for j, i in enumerate(items):
+                self._readouts[(which, i)] = (None if r is None else r.soft[0, j, -n:].float().numpy(),
+                                              None if r is None else r.weights[0, j, -n:].float().numpy())
         return self._readouts[key]
 
 

@@ -2,17 +2,17 @@
 import argparse
 import sys
 
-from ..errors import UserError
+from ..errors import UserError, phrase
 
 
 def parse_columns(text: str | None, flag: str = "--columns") -> dict | None:
-    """'user=uid,item=iid,timestamp=ts' -> {'user': 'uid', ...}."""
+    """'user=uid,item=iid,timestamp=ts' -> {'user': 'uid', ...}; 'rating=' (empty) leaves a role unmapped."""
     if not text:
         return None
     out = {}
     for part in text.split(","):
         key, sep, val = part.partition("=")
-        if not sep or not key.strip() or not val.strip():
+        if not sep or not key.strip():
             raise UserError(f"{flag}: {part!r} is not ROLE=COLUMN. Fix: e.g. --columns user=uid,item=iid,timestamp=ts")
         out[key.strip()] = val.strip()
     return out
@@ -34,5 +34,5 @@ def load_from_args(args):
     from ..data.registry import load_dataset
     ds = load_dataset(args.dataset, args.data_dir, parse_columns(args.columns))
     for n in ds.notices:
-        print(f"notice: {n}", file=sys.stderr)
+        print(f"notice: {phrase(n)}", file=sys.stderr)
     return ds

@@ -2,7 +2,7 @@
 import json
 import sys
 
-from ..errors import UserError
+from ..errors import UserError, phrase
 from .common import add_dataset_args, load_from_args, parse_columns
 
 
@@ -32,12 +32,15 @@ def cmd_datasets_add(args):
     meta = stored.add(args.ratings, args.items, name=args.name, columns=parse_columns(args.columns),
                       item_columns=parse_columns(args.item_columns, "--item-columns"), data_dir_=args.data_dir)
     for n in meta.notices:
-        print(f"notice: {n}", file=sys.stderr)
+        print(f"notice: {phrase(n)}", file=sys.stderr)
     cat = meta.catalogue
     if cat:
-        print(f"catalogue {cat.file}: {cat.matched:,} of {cat.matched + cat.unmatched:,} items matched ({cat.share:.1%}), "
-              f"{cat.catalogue_only:,} catalogue entries never interacted with"
-              + (f"; unmatched e.g. {', '.join(cat.unmatched_examples)}" if cat.unmatched else ""), file=sys.stderr)
+        low = cat.share < 0.5  # most likely another file, or ids written differently: say so, with ids from both
+        print(f"{'warning: ' if low else ''}catalogue {cat.file}: {cat.matched:,} of {cat.matched + cat.unmatched:,} "
+              f"items matched ({cat.share:.1%}), {cat.catalogue_only:,} catalogue entries never interacted with"
+              + (f"; unmatched e.g. {', '.join(cat.unmatched_examples)}" if cat.unmatched else "")
+              + (f"; only in the catalogue e.g. {', '.join(cat.catalogue_only_examples)}"
+                 if low and cat.catalogue_only_examples else ""), file=sys.stderr)
     print(f"stored {meta.name!r}: {meta.interactions:,} interactions, {meta.users:,} users, {meta.items:,} items, "
           f"{meta.bytes / 1e6:,.1f} MB", file=sys.stderr)
     print(meta.id)  # the last line: what --dataset takes

@@ -12,7 +12,7 @@ from ..errors import UserError
 
 def _top(history, values, n=3) -> str:
     order = sorted(range(len(values)), key=lambda i: -values[i])[:n]
-    return ", ".join(f"{history[i]['title']} ({values[i]:.3g})" for i in order)
+    return ", ".join(f"{history[i].title} ({values[i]:.3g})" for i in order)
 
 
 def _num(x, fmt="{:7.3f}") -> str:
@@ -40,7 +40,7 @@ def print_report(rep):
     cf = rep.counterfactual
     print(f"\ncounterfactual ({cf.kind}, in {cf.order_from}'s order, every step re-scored):")
     for step in cf.steps:
-        names = ", ".join(rep.history[p]["title"] for p in step.removed) or "(nothing removed)"
+        names = ", ".join(rep.history[p].title for p in step.removed) or "(nothing removed)"
         print(f"  #{step.rank + 1:<5} score {step.score:7.3f}  without {names}")
     print("  " + (f"found: removing {len(cf.removed)} item(s) -> #{cf.rank_after + 1}" if cf.found
                   else f"none found within {cf.max_removals} removal(s)"))

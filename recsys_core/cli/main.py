@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import SettingError, UserError
-from . import claims_commands, data_commands, explain_commands, import_commands, model_commands
+from . import claims_commands, data_commands, explain_commands, import_commands, model_commands, population_commands
 
 
 def flag(field: str) -> str:
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain_commands.register(sub)
     claims_commands.register(sub)
     import_commands.register(sub)
+    population_commands.register(sub)
     return ap
 
 

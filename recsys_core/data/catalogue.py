@@ -1,7 +1,8 @@
 """Item catalogues: a second file that maps item ids to a title, a category (or genres) and any other
-columns. Owns the preview of any table before it is converted (`sniff`: delimiter, header, first rows,
-guessed mapping), reading a catalogue (`load_catalogue`), counting how its ids meet a dataset's
-(`match_report`) and a dataset with the catalogue's titles (`attach_catalogue`).
+columns. Owns reading a catalogue (`load_catalogue`, the mapping guessed by `data.guess` where not
+given), counting how its ids meet a dataset's, with example ids from both sides (`match_report`), and
+a dataset with the catalogue's titles (`attach_catalogue`). The preview before any conversion is
+`data.preview`.
 
 Ids compare as stripped strings, with a whole float written out as an integer (12, "12" and 12.0 are
 one id), the way the loaders read ids. Delimiter and header detection: `loaders.reading.text_layout`.
@@ -14,10 +15,9 @@ import pandas as pd
 
 from ..errors import DataError
 from .dataset import ITEM_COLUMNS, Dataset, make_items
+from .guess import CATALOGUE_ROLES, GUESS_ROWS, by_position, guess_roles
+from .loaders.excel import is_excel, read_excel
 from .loaders.reading import (
-    _DELIMITERS,
-    _first_line,
-    _norm,
     _show,
     check_rows,
     max_rows,
@@ -26,40 +26,10 @@ from .loaders.reading import (
     text_encoding,
     text_layout,
 )
-from .loaders.table import (
-    KNOWN_NAMES,
-    _is_parquet,
-    _parquet,
-    check_unique_header,
-    guess_columns,
-)
+from .loaders.table import KNOWN_NAMES, _is_parquet, _parquet, as_text, check_unique_header, cut_last_row
 
-CATALOGUE_ROLES = ("item", "title", "category")
-CATALOGUE_GUESSES = {  # compared lower-case without '_', '-' or spaces, like guess_columns
-    "item": ("item", "itemid", "movieid", "productid", "iid", "id", "sku"),
-    "title": ("title", "name", "product", "productname"),
-    "category": ("category", "categories", "genre", "genres"),
-}
-CATALOGUE_FIX = "pass --columns item=COL,title=COL"
 BINARY_FIX = "export the table as CSV (UTF-8) or Parquet."
-_KNOWN = frozenset(s for spellings in CATALOGUE_GUESSES.values() for s in spellings)
-PREVIEW_ROWS = 10
-
-
-@dataclass
-class TablePreview:
-    sep: str  # one of ",", "\t", ";", "|", "::"; "" for Parquet
-    columns: list[str]  # the header's names, or col1..colN when the first line is data
-    rows: pd.DataFrame  # the first 10 data rows, every value a string
-    guess: dict[str, str]  # role -> column
-    kind: str = "catalogue"  # "ratings" (user and item columns found) or "catalogue"
-    header: bool = True  # False: the file has no header line
-    encoding: str = "utf-8"  # "latin-1" when the text is not UTF-8
-    source: str = ""
-
-    @property
-    def sep_name(self) -> str:
-        return _DELIMITERS.get(self.sep, "parquet")
+EXAMPLES = 5  # example ids a match report names from each side
 
 
 @dataclass
@@ -75,8 +45,9 @@ class MatchReport:
     matched: int  # distinct interaction item ids found in the catalogue
     unmatched: int  # distinct interaction item ids not in it
     catalogue_only: int  # catalogue ids no interaction uses
-    unmatched_examples: list[str]  # up to 5, in order of first appearance
+    unmatched_examples: list[str]  # up to 5 interaction ids not in the catalogue, in order of first appearance
     share: float  # matched / distinct interaction items
+    catalogue_only_examples: list[str] = field(default_factory=list)  # up to 5 catalogue ids no interaction uses
 
     def summary(self) -> str:
         total = self.matched + self.unmatched
@@ -88,73 +59,41 @@ class MatchReport:
         return text + "."
 
 
-def guess_catalogue_columns(columns: list[str]) -> dict:
-    """{role: column} for the catalogue roles whose column has a common name; each column used once."""
-    by_name = {}
-    for c in columns:
-        by_name.setdefault(_norm(c), c)
-    out, used = {}, set()
-    for role, spellings in CATALOGUE_GUESSES.items():
-        col = next((by_name[s] for s in spellings if s in by_name and by_name[s] not in used), None)
-        if col is not None:
-            out[role] = col
-            used.add(col)
-    return out
-
-
-def _positional(columns: list[str]) -> dict:
-    """A headerless catalogue reads like MovieLens movies.dat: id, title, genres."""
-    return dict(zip(CATALOGUE_ROLES, columns))
-
-
-def sniff(path: str, kind: str | None = None) -> TablePreview:
-    """Delimiter, header, first rows and guessed mapping of a ratings file or a catalogue, before any
-    conversion. kind: "ratings" or "catalogue" for the guess; None picks ratings when both a user and an
-    item column are recognised."""
-    if _is_parquet(path) or parquet_magic(path):
-        columns = [str(c) for c in _parquet(path, None)]
-        rows, sep, header, encoding = _parquet_head(path), "", True, ""
-    else:
-        encoding = text_encoding(path, BINARY_FIX)
-        lay = text_layout(path, _KNOWN | KNOWN_NAMES, encoding)
-        rows = read_layout(path, lay, nrows=PREVIEW_ROWS, dtype=str, keep_default_na=False, encoding=encoding)
-        columns, sep, header = lay.columns, lay.sep, lay.header
-    rows = pd.DataFrame({c: _as_text(rows[c]) for c in rows.columns}).reset_index(drop=True)
-    ratings = guess_columns(columns)
-    if kind is None:
-        kind = "ratings" if header and {"user", "item"} <= set(ratings) else "catalogue"
-    if kind == "ratings":
-        guess = ratings
-    else:
-        guess = guess_catalogue_columns(columns) if header else _positional(columns)
-    return TablePreview(sep=sep, columns=columns, rows=rows, guess=guess, kind=kind, header=header,
-                        encoding=encoding, source=path)
+def guess_catalogue_columns(columns: list[str], rows: pd.DataFrame | None = None) -> dict:
+    """{role: column} for the catalogue roles, each column used once, from the names (and values, when given)."""
+    return guess_roles(columns, rows, "catalogue").mapping
 
 
 def load_catalogue(path: str, columns: dict | None = None) -> Catalogue:
-    """Item id, title, category and every other column of a CSV / TSV / semicolon / pipe / '::' text or
-    Parquet file; columns: role -> column, the roles it leaves out guessed from the others."""
+    """Item id, title, category and every other column of a CSV / TSV / semicolon / pipe / '::' text,
+    Parquet or Excel file; columns: role -> column, the roles it leaves out guessed from the others
+    ("" for a role: unmapped on purpose, never guessed)."""
     notices = []
     if _is_parquet(path) or parquet_magic(path):
         df = _parquet(path, list(_parquet(path, None)))
         check_rows(path, len(df), max_rows())
         header = True
+    elif is_excel(path):
+        df, header, notices = read_excel(path, KNOWN_NAMES)
     else:
         encoding = text_encoding(path, BINARY_FIX)
         if encoding != "utf-8":
             notices.append(f"{path}: not UTF-8 text; read it as Latin-1 (as MovieLens writes it).")
-        lay = text_layout(path, _KNOWN, encoding)
+        lay = text_layout(path, KNOWN_NAMES, encoding)
         if lay.header:
             check_unique_header(path, lay.sep, encoding)
         cap = max_rows()
         df = read_layout(path, lay, nrows=cap + 1, dtype=str, keep_default_na=False, encoding=encoding)
         check_rows(path, len(df), cap)
+        if cut := cut_last_row(path, lay, len(df), encoding):
+            notices.append(cut)
+            df = df.iloc[:-1]
         header = lay.header
     df.columns = [str(c) for c in df.columns]
-    roles = _mapping(path, list(df.columns), columns, header)
+    roles = _mapping(path, list(df.columns), columns, header, df)
     if len(df) == 0:
         raise DataError(f"{path}: no items (the file has only a header). Fix: choose a catalogue with rows.")
-    text = {c: _as_text(df[c]) for c in df.columns}
+    text = {c: as_text(df[c]) for c in df.columns}
     ids = text[roles["item"]]
     blank = ids == ""
     if blank.any():
@@ -180,11 +119,53 @@ def match_report(catalogue: Catalogue, item_ids) -> MatchReport:
     """How the distinct interaction item ids meet the catalogue's ids."""
     distinct = pd.unique(pd.Series(item_ids, dtype=object))
     wanted = list(dict.fromkeys(_key(i) for i in distinct))  # unique first: 25M interactions, ~30K items
-    known = set(catalogue.items["item_id"].map(_key))
+    ours = list(dict.fromkeys(catalogue.items["item_id"].map(_key)))
+    known, used = set(ours), set(wanted)
     missing = [i for i in wanted if i not in known]
+    spare = [i for i in ours if i not in used]
     matched = len(wanted) - len(missing)
-    return MatchReport(matched=matched, unmatched=len(missing), catalogue_only=len(known - set(wanted)),
-                       unmatched_examples=missing[:5], share=matched / len(wanted) if wanted else 0.0)
+    return MatchReport(matched=matched, unmatched=len(missing), catalogue_only=len(spare),
+                       unmatched_examples=missing[:EXAMPLES], share=matched / len(wanted) if wanted else 0.0,
+                       catalogue_only_examples=spare[:EXAMPLES])
+
+
+class CatalogueMismatch(DataError):
+    """A catalogue that names under the wanted share of a dataset's items: most likely another file, or ids
+    written differently (a "SKU-" prefix), or the wrong id column. `report` has the numbers."""
+
+    def __init__(self, message: str, report: MatchReport):
+        super().__init__(message)
+        self.report = report
+
+
+def check_match(report: MatchReport, ratings: str, catalogue: str, least: float):
+    """Raise CatalogueMismatch when under `least` of the items matched, naming example ids from both files."""
+    if report.share >= least:
+        return
+    total = report.matched + report.unmatched
+    theirs = ", ".join(report.unmatched_examples) or "none"
+    ours = ", ".join(report.catalogue_only_examples) or "none"
+    raise CatalogueMismatch(
+        f"{catalogue}: only {report.matched:,} of the {total:,} items in {ratings} are in it ({report.share:.0%}). "
+        f"Items in {ratings}: {theirs}; in {catalogue}: {ours}. Fix: make both files write item ids the same "
+        "way; if another column of the catalogue holds them, {choose:catalogue:item}.", report)
+
+
+@dataclass
+class CatalogueInfo:
+    """How a stored dataset's catalogue matched, kept in its dataset.json."""
+    file: str  # the catalogue's file name, as the user knows it
+    matched: int
+    unmatched: int
+    catalogue_only: int
+    share: float
+    unmatched_examples: list[str] = field(default_factory=list)
+    catalogue_only_examples: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, report: MatchReport, file: str) -> "CatalogueInfo":
+        return cls(file, report.matched, report.unmatched, report.catalogue_only, round(report.share, 4),
+                   list(report.unmatched_examples), list(report.catalogue_only_examples))
 
 
 def attach_catalogue(ds: Dataset, catalogue: Catalogue) -> tuple[Dataset, MatchReport]:
@@ -218,31 +199,30 @@ def _key(value) -> str:
     return re.sub(r"^([+-]?\d+)\.0*$", r"\1", text)
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """A column as stripped strings; missing values "", whole floats (a Parquet year 1995.0) as integers."""
-    if values.dtype.kind == "f" and (values.dropna() % 1 == 0).all():
-        values = values.astype("Int64")
-    return values.astype("string").fillna("").astype(str).str.strip()
-
-
-def _mapping(path: str, found: list[str], columns: dict | None, header: bool) -> dict:
+def _mapping(path: str, found: list[str], columns: dict | None, header: bool, df: pd.DataFrame) -> dict:
     aliases = {"genre": "category", "genres": "category", "categories": "category"}
-    roles_given = ((k.strip().lower().removesuffix("_id"), v) for k, v in (columns or {}).items() if v)
-    columns = {aliases.get(k, k): v for k, v in roles_given}
-    unknown = [k for k in columns if k not in CATALOGUE_ROLES]
+    roles_given = ((k.strip().lower().removesuffix("_id"), (v or "").strip()) for k, v in (columns or {}).items())
+    given = {aliases.get(k, k): v for k, v in roles_given}
+    unknown = [k for k in given if k not in CATALOGUE_ROLES]
     if unknown:
         raise DataError(f"{path}: unknown role(s) {', '.join(unknown)} in the catalogue's column mapping. "
-                        f"Fix: use the roles {', '.join(CATALOGUE_ROLES)}; {CATALOGUE_FIX}.")
-    absent = [f"{k}={v}" for k, v in columns.items() if v not in found]
+                        f"Fix: use the roles {', '.join(CATALOGUE_ROLES)}; {{choose:catalogue:item,title}}.")
+    columns = {k: v for k, v in given.items() if v}
+    absent = [k for k, v in columns.items() if v not in found]
     if absent:
-        raise DataError(f"{path}: the column mapping names column(s) not in the catalogue ({', '.join(absent)}; "
-                        f"found: {_show(found)}). Fix: {CATALOGUE_FIX} using the found names.")
+        named = ", ".join(f"{k}={columns[k]}" for k in absent)
+        raise DataError(f"{path}: the column mapping names column(s) not in the catalogue ({named}; "
+                        f"found: {_show(found)}). Fix: {{choose:catalogue:{','.join(absent)}}} using the found names.")
+    open_roles = tuple(r for r in CATALOGUE_ROLES if r not in given)
     rest = [c for c in found if c not in columns.values()]
-    guessed = guess_catalogue_columns(rest) if header else _positional(rest)
-    roles = {**{k: v for k, v in guessed.items() if k not in columns}, **columns}
+    if not header:
+        guessed = {k: v for k, v in by_position(rest).items() if k in open_roles}
+    else:
+        guessed = guess_roles(rest, df[rest].head(GUESS_ROWS), "catalogue", open_roles).mapping if open_roles else {}
+    roles = {**guessed, **columns}
     if "item" not in roles:
         raise DataError(f"{path}: cannot tell which column holds the item ids (found: {_show(found)}). "
-                        f"Fix: {CATALOGUE_FIX}.")
+                        "Fix: {choose:catalogue:item}.")
     return roles
 
 
@@ -273,17 +253,3 @@ def _free_name(name: str, taken) -> str:
     while out in taken:
         out, n = f"{name}_{n}", n + 1
     return out
-
-
-def _parquet_head(path: str) -> pd.DataFrame:
-    import pyarrow
-    import pyarrow.parquet as pq
-    try:
-        batch = next(pq.ParquetFile(path).iter_batches(batch_size=PREVIEW_ROWS), None)
-    except (OSError, ValueError, pyarrow.ArrowException) as e:
-        raise DataError(f"{path}: not a readable Parquet file ({_first_line(e)}). "
-                        "Fix: export it again as Parquet, or save it as CSV.") from None
-    if batch is None:
-        return pd.DataFrame(columns=_parquet(path, None))
-    return batch.to_pandas()
-

@@ -18,7 +18,8 @@ class Dataset:
     items: pd.DataFrame  # item_id (str), title (str), category (str, "" when unknown); the whole catalogue
     source: str = ""  # path it was read from, for messages
     fmt: str = ""  # detected format, e.g. "movielens-100k", "recbole", "csv"
-    notices: list[str] = field(default_factory=list)  # one-line, non-fatal things the loader fixed
+    # One-line, non-fatal things the loader fixed; may hold {column:...} placeholders: show with errors.phrase.
+    notices: list[str] = field(default_factory=list)
     has_ratings: bool = False
     has_times: bool = True  # False for SASRec text files: timestamps are the line order
 

@@ -1,4 +1,6 @@
 """Finding users and items in a prepared dataset by their own ids or by title."""
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import UserError
@@ -22,7 +24,14 @@ def find_item(data: Prepared, item_id) -> int:
     return index[key]
 
 
-def search_items(data: Prepared, text: str, limit: int = 20) -> list[dict]:
+@dataclass(frozen=True)
+class ItemHit:
+    item_id: str
+    title: str
+    interactions: int
+
+
+def search_items(data: Prepared, text: str, limit: int = 20) -> list[ItemHit]:
     """Items whose title contains `text` (case-insensitive), most interacted first."""
     text = text.strip().lower()
     if not text:
@@ -30,8 +39,7 @@ def search_items(data: Prepared, text: str, limit: int = 20) -> list[dict]:
     counts = np.bincount(data.items, minlength=data.n_items + 1)
     hits = [i for i in range(1, data.n_items + 1) if text in str(data.titles[i]).lower()]
     hits.sort(key=lambda i: -counts[i])
-    return [{"item_id": str(data.item_ids[i]), "title": str(data.titles[i]), "interactions": int(counts[i])}
-            for i in hits[:limit]]
+    return [ItemHit(str(data.item_ids[i]), str(data.titles[i]), int(counts[i])) for i in hits[:limit]]
 
 
 def users_who_interacted(data: Prepared, item_id, limit: int = 50) -> list[str]:

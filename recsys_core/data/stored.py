@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..atomic import fsync_path, remove_stale_temps
 from ..errors import DataError, UserError
+from .catalogue import CatalogueInfo
 from .dataset import Dataset
 from .paths import data_dir
 
@@ -39,16 +40,6 @@ def budget_mb() -> float:
     except ValueError:
         return DEFAULT_BUDGET_MB
     return mb if mb > 0 else DEFAULT_BUDGET_MB
-
-
-@dataclass
-class CatalogueInfo:
-    file: str  # the catalogue's file name, as the user knows it
-    matched: int
-    unmatched: int
-    catalogue_only: int
-    share: float
-    unmatched_examples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -174,11 +165,12 @@ def usage(data_dir_: str | None = None) -> dict:
 
 def add(ratings: str, items: str | None = None, name: str | None = None, columns: dict | None = None,
         item_columns: dict | None = None, shown: dict[str, str] | None = None,
-        data_dir_: str | None = None) -> StoredDataset:
+        data_dir_: str | None = None, least_match: float | None = None) -> StoredDataset:
     """Convert an upload into a stored dataset, or find the one it already is; returns its record.
 
     ratings/items: paths (a temp path of an upload is fine); shown: path -> the name the user knows,
-    used in every message and notice instead of the server's path."""
+    used in every message and notice instead of the server's path; least_match: raise
+    catalogue.CatalogueMismatch, storing nothing, when the catalogue names a smaller share of the items."""
     shown = dict(shown or {})
     shown.setdefault(ratings, os.path.basename(ratings))
     if items:
@@ -195,7 +187,7 @@ def add(ratings: str, items: str | None = None, name: str | None = None, columns
         raise UserError(f"{root}: cannot write the dataset store ({e.strerror or e}). "
                         "Fix: set ATTENTION_LENS_DATA (or ATTENTION_LENS_STORE) to a writable folder.") from None
     try:
-        return _convert(ratings, items, name, columns, item_columns, shown, root, tmp, ident)
+        return _convert(ratings, items, name, columns, item_columns, shown, root, tmp, ident, least_match)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -206,7 +198,7 @@ def _named(text: str, shown: dict[str, str]) -> str:
     return text
 
 
-def _convert(ratings, items, name, columns, item_columns, shown, root, tmp, ident) -> StoredDataset:
+def _convert(ratings, items, name, columns, item_columns, shown, root, tmp, ident, least_match) -> StoredDataset:
     from .archive import unpack_dataset
     from .loaders import load_path
     source = ratings
@@ -217,14 +209,14 @@ def _convert(ratings, items, name, columns, item_columns, shown, root, tmp, iden
         ds = load_path(source, columns)
         cat_info = None
         if items:
-            from .catalogue import attach_catalogue, load_catalogue
+            from .catalogue import attach_catalogue, check_match, load_catalogue
             cat = load_catalogue(items, item_columns)
             ds, report = attach_catalogue(ds, cat)
-            ds.notices += cat.notices
-            cat_info = CatalogueInfo(shown[items], report.matched, report.unmatched, report.catalogue_only,
-                                     round(report.share, 4), list(report.unmatched_examples))
+            if least_match is not None:
+                check_match(report, ratings, items, least_match)
+            cat_info = CatalogueInfo.of(report, shown[items])
     except UserError as e:
-        raise type(e)(_named(str(e), shown)) from None
+        raise e.retold(lambda text: _named(text, shown)) from None
     shutil.rmtree(os.path.join(tmp, "unpacked"), ignore_errors=True)
     inter = ds.interactions
     display = " ".join((name or "").split())[:80] or os.path.splitext(shown[ratings])[0]

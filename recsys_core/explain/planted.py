@@ -25,9 +25,16 @@ def planted_map(data: Prepared, items_table=None) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class InterestingUser:
+    user_id: str
+    kind: str  # follow-up due | taste | popularity | attention vs removal | long history
+    why: str  # opens with the kind, e.g. "long history: 636 interactions"
+
+
 def interesting_users(data: Prepared, planted: dict, n: int = 8, seed: int = 0,
-                      loaded: Loaded | None = None) -> list[dict]:
-    """Users worth a look, of several kinds, each {"user_id", "kind", "why"} with `why` opening with the kind:
+                      loaded: Loaded | None = None) -> list[InterestingUser]:
+    """Users worth a look, of several kinds, each with `why` opening with the kind:
 
       follow-up due         (embedded data) a trigger among the last 10 items whose follow-up is still
                             due: attention should find it
@@ -40,11 +47,11 @@ def interesting_users(data: Prepared, planted: dict, n: int = 8, seed: int = 0,
     rng = np.random.default_rng(seed)
     lens = data.lengths()
     users = rng.permutation(data.n_users)
-    pools: dict[str, list[dict]] = {k: [] for k in ("follow-up due", "taste", "popularity", "attention vs removal",
+    pools: dict[str, list[InterestingUser]] = {k: [] for k in ("follow-up due", "taste", "popularity", "attention vs removal",
                                                     "long history")}
 
     def add(kind: str, u: int, why: str):
-        pools[kind].append({"user_id": str(data.user_ids[u]), "kind": kind, "why": f"{kind}: {why}"})
+        pools[kind].append(InterestingUser(str(data.user_ids[u]), kind, f"{kind}: {why}"))
 
     triggers = {}
     for f, t in planted.items():
@@ -97,8 +104,8 @@ def interesting_users(data: Prepared, planted: dict, n: int = 8, seed: int = 0,
         for pick in pools[kind]:
             if m <= 0 or len(out) >= n:
                 return
-            if pick["user_id"] not in seen:
-                seen.add(pick["user_id"])
+            if pick.user_id not in seen:
+                seen.add(pick.user_id)
                 out.append(pick)
                 m -= 1
 

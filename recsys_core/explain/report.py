@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..data.lookup import find_item
 from ..claims.facts import HistoryItem
 from ..claims.measured import Evidence, report_claims
+from ..data.lookup import find_item
 from ..errors import UserError
 from ..store.opened import Loaded
 from .counterfactual import MAX_REMOVALS, Counterfactual, drop_counterfactual, why_not
@@ -21,6 +21,13 @@ from .explainers.memo import ExplainMemo
 from .faithfulness import RANDOM_ORDERS, Faithfulness, faithfulness, order_of
 from .history import rank_in, rank_unseen, view_of
 from .removal import rescore
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    item_id: str
+    title: str
+    steps_back: int  # 1 = the most recent
 
 
 @dataclass
@@ -34,7 +41,7 @@ class ItemReport:
     rank: int  # 0-based among items the user has not interacted with
     score: float
     top_k: int
-    history: list[dict]  # visible history, oldest first: item_id, title, steps_back
+    history: list[ReportItem]  # visible history, oldest first
     explainers: list[str]
     importance: dict  # explainer -> list aligned with history
     faithfulness: dict  # explainer (and "random") -> Faithfulness
@@ -51,6 +58,7 @@ class ItemReport:
         out["faithfulness"] = {k: v.to_json() for k, v in self.faithfulness.items()}
         out["counterfactual"] = self.counterfactual.to_json()
         out["claims"] = [c.to_json() for c in self.claims]
+        out["history"] = [vars(h) for h in self.history]
         if out["feature_attention"] is None:  # optional keys are left out when there is nothing to say
             del out["feature_attention"]
         return _finite(out)
@@ -136,8 +144,7 @@ def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: 
         ["this model's attention is uniform by construction: it singles out no item"]
     return ItemReport(model=loaded.name, dataset=data.name, user_id=view.user_id, item_id=str(data.item_ids[item]),
                       title=str(data.titles[item]), kind=kind, rank=rank, score=score, top_k=top_k,
-                      history=[{"item_id": str(data.item_ids[i]), "title": t, "steps_back": n - j}
-                               for j, (i, t) in enumerate(zip(visible, titles))],
+                      history=[ReportItem(str(data.item_ids[i]), t, n - j) for j, (i, t) in enumerate(zip(visible, titles))],
                       explainers=names, importance={k: [float(x) for x in v] for k, v in imp.items()},
                       faithfulness=faith, counterfactual=cf, words=[c.text for c in claims], claims=claims,
                       seconds=round(time.perf_counter() - start, 4), best_explainer=best_explainer(faith), notes=notes,

@@ -7,7 +7,7 @@ them: a Bernoulli dropout mask was a third of a SASRec step, and Gumbel noise fo
 least twice the request, at an offset drawn from torch's seeded generator, keeps every element's
 distribution exact and the values varied from step to step, for the cost of one random integer.
 """
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

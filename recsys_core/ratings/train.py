@@ -4,8 +4,8 @@ kept). Reports through `on_epoch`, never prints; knows the model only through it
 """
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch

@@ -17,14 +17,14 @@ def finish(ds: Dataset) -> Dataset:
     df, src = ds.interactions, ds.source
     if len(df) == 0:
         raise DataError(f"{src}: no interactions (the file is empty or has only a header). Fix: choose a file with rows.")
-    for col in ("user_id", "item_id", "timestamp"):
+    for col, role in (("user_id", "user"), ("item_id", "item"), ("timestamp", "timestamp")):
         missing = df[col].isna()
         if pd.api.types.is_string_dtype(df[col].dtype):
             missing |= df[col].astype(str).str.strip() == ""
         if missing.any():
             row = int(np.flatnonzero(missing.values)[0])
-            raise DataError(f"{src}: {int(missing.sum())} rows have no {col} (first at data row {row + 1}). "
-                            "Fix: fill in or remove those rows.")
+            raise DataError(f"{src}: {int(missing.sum())} rows have nothing in {{column:{role}}} (first at data row "
+                            f"{row + 1}). Fix: fill in or remove those rows.")
     df = df.assign(user_id=df["user_id"].astype(str).str.strip(), item_id=df["item_id"].astype(str).str.strip(),
                    timestamp=_seconds(df["timestamp"], src))
     if ds.has_times:
@@ -79,8 +79,9 @@ def _seconds(ts: pd.Series, src: str) -> np.ndarray:
         parsed = pd.to_datetime(ts, errors="coerce", utc=True, format="mixed")
         bad = num.isna() & parsed.isna()
         if bad.any():
-            raise DataError(f"{src}: timestamp {ts[bad].iloc[0]!r} is not a number or a date "
-                            f"({int(bad.sum())} such rows). Fix: use Unix seconds or ISO dates like 2024-05-01.")
+            raise DataError(f"{src}: {{column:timestamp}} holds {ts[bad].iloc[0]!r}, which is not a number "
+                            f"or a date ({int(bad.sum())} such rows). Fix: use Unix seconds or ISO dates like "
+                            "2024-05-01; if another column holds the times, {choose:ratings:timestamp}.")
         if parsed.isna().any():
             raise DataError(f"{src}: the timestamps mix numbers ({ts[parsed.isna()].iloc[0]!r}) and dates "
                             f"({ts[num.isna()].iloc[0]!r}). Fix: use one kind, Unix seconds or ISO dates.")

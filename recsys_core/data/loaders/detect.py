@@ -8,6 +8,7 @@ from ...errors import DataError
 from ..dataset import Dataset
 from ..sample import SAMPLE_DIR, read_sample
 from .checks import finish
+from .excel import EXCEL, refuse_other_spreadsheet
 from .movielens import load_ml1m, load_ml100k, load_ml_latest
 from .reading import _first_line
 from .recbole import load_recbole
@@ -44,11 +45,14 @@ def detect_format(path: str) -> str:
         return "recbole"
     if base.endswith(".parquet") or base.endswith(".pq"):
         return "parquet"
+    if base.endswith(EXCEL):
+        return "excel"
+    refuse_other_spreadsheet(path)
     if base.endswith(".csv") or base.endswith(".tsv"):
         return "csv"
     if base.endswith(".txt"):
         return text_kind(path)  # SASRec pairs or one line per user, from the content
-    raise DataError(f"{path}: unknown file type. Fix: use a .csv, .parquet, .txt (SASRec 'user item' lines, or "
+    raise DataError(f"{path}: unknown file type. Fix: use a .csv, .xlsx, .parquet, .txt (SASRec 'user item' lines, or "
                     "'user item1 item2 …', one line per user) "
                     "or .inter (RecBole) file, or a MovieLens folder.")
 
@@ -78,7 +82,7 @@ def load_path(path: str, columns: dict | None = None) -> Dataset:
         return finish(ds)
     except DataError as e:
         if "\n" in str(e):  # a file's own text (a column name, a value) must not break the one-line promise
-            raise DataError(" ".join(str(e).split())) from None
+            raise e.retold(lambda text: " ".join(text.split())) from None
         raise
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, OSError) as e:
         # Safety net: a malformed file the checks above missed still reaches the user as one line, never

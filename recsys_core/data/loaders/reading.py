@@ -145,8 +145,8 @@ def _ratings(values: pd.Series, path: str, column: str) -> pd.Series:
         num = num.mask(comma, pd.to_numeric(values[comma].astype(str).str.replace(",", "."), errors="coerce"))
         bad = num.isna() & values.notna()
     if bad.any():
-        raise DataError(f"{path}: rating column {column!r} has the non-numeric value {values[bad].iloc[0]!r}. "
-                        "Fix: use numbers, or leave the rating out of the column mapping.")
+        raise DataError(f"{path}: {{column:rating}} ({column!r}) has the non-numeric value {values[bad].iloc[0]!r}. "
+                        "Fix: use numbers, or {unset:ratings:rating}.")
     return num.astype(float)
 
 

@@ -1,23 +1,27 @@
-"""Any CSV, TSV or Parquet table with a column mapping: the roles (`ROLES`) a column can play, guessing
-the mapping from common column names (`guess_columns`), reading just the header (`read_table_columns`),
-and loading the mapped columns, with the catalogue taken from the title and category columns. The
-delimiter (comma, tab, semicolon, pipe, `::`) is detected from the first lines, and a first line that
-is data, not a header, gives the columns the names col1..colN. Parquet support imports pyarrow only
-when a Parquet file is read.
+"""Any CSV, TSV, Parquet or Excel table with a column mapping: the roles (`ROLES`) a column can play,
+guessing the mapping from names and values (`guess_columns`; the rules are in `data.guess`), reading just
+the header (`read_table_columns`), and loading the mapped columns, with the catalogue taken from the title
+and category columns. The delimiter (comma, tab, semicolon, pipe, `::`) is detected from the first lines,
+and a first line that is data, not a header, gives the columns the names col1..colN. A text file cut off
+in the middle of its last row loses that row, with a notice naming it. Parquet support imports pyarrow
+only when a Parquet file is read; workbooks are `excel`.
 """
 import csv
-import re
 
 import numpy as np
 import pandas as pd
 
-from ...errors import DataError
+from ...errors import DataError, join_words
 from ..dataset import Dataset, make_items
+from ..guess import GUESS_ROWS, RATINGS_ROLES, from_values, guess_roles
+from ..vocabulary import KNOWN
+from .excel import is_excel, read_excel
 from .reading import (
     TextLayout,
     _first_line,
     _ratings,
     _show,
+    _split_count,
     _stem,
     check_rows,
     max_rows,
@@ -25,48 +29,27 @@ from .reading import (
     text_layout,
 )
 
-COLUMNS_FIX = "pass --columns user=COL,item=COL,timestamp=COL"
-
-ROLES = ("user", "item", "timestamp", "rating", "title", "category")
-# Common spellings, compared lower-case without '_', '-' or spaces (so userId, user_id and "User ID" match).
-GUESSES = {
-    "user": ("user", "userid", "uid", "customerid"),
-    "item": ("item", "itemid", "movieid", "productid", "iid"),
-    "timestamp": ("timestamp", "time", "ts", "date", "datetime"),
-    "rating": ("rating", "score", "stars"),
-    "title": ("title", "name"),
-    "category": ("category", "genre", "genres"),
-}
+ROLES = RATINGS_ROLES
+KNOWN_NAMES = KNOWN  # every column-name word: one of them in a first line makes it a header
 
 
-def guess_columns(columns: list[str]) -> dict:
-    """{role: column} for every role whose column has a common name; each column used once."""
-    by_name = {}
-    for c in columns:
-        by_name.setdefault(re.sub(r"[\s_\-]", "", str(c).lower()), c)
-    out, used = {}, set()
-    for role, spellings in GUESSES.items():
-        col = next((by_name[s] for s in spellings if s in by_name and by_name[s] not in used), None)
-        if col is not None:
-            out[role] = col
-            used.add(col)
-    return out
+def guess_columns(columns: list[str], rows: pd.DataFrame | None = None) -> dict:
+    """{role: column}, each column used once, from the names (and the first rows' values, when given)."""
+    return guess_roles(columns, rows, "ratings").mapping
 
 
 def read_table_columns(path: str) -> list[str]:
-    """The header of a CSV, TSV or Parquet file (reads no rows), e.g. to pre-fill a mapping form;
-    col1..colN for a text file without a header."""
+    """The header of a CSV, TSV, Parquet or Excel file (reads no rows of a text or Parquet file), e.g. to
+    pre-fill a mapping form; col1..colN for a file without a header."""
     if _is_parquet(path):
         return [str(c) for c in _parquet(path, None)]
+    if is_excel(path):
+        return list(read_excel(path, KNOWN, nrows=1)[0].columns)
     return _layout(path).columns
 
 
-# Every spelling guess_columns knows: one of them in the first line makes it a header.
-KNOWN_NAMES = frozenset(s for spellings in GUESSES.values() for s in spellings)
-
-
 def _layout(path: str) -> TextLayout:
-    lay = text_layout(path, KNOWN_NAMES)
+    lay = text_layout(path, KNOWN)
     if lay.header:
         check_unique_header(path, lay.sep)
     return lay
@@ -85,53 +68,106 @@ def check_unique_header(path: str, sep: str, encoding: str = "utf-8"):
 
 
 def load_table(path: str, columns: dict | None = None) -> Dataset:
-    lay = None if _is_parquet(path) else _layout(path)
-    found = lay.columns if lay else read_table_columns(path)
-    roles = _mapping(path, found, columns)
+    lay, sheet, notices = None, None, []
+    if _is_parquet(path):
+        found = read_table_columns(path)
+    elif is_excel(path):
+        sheet, _, notices = read_excel(path, KNOWN)
+        found = list(sheet.columns)
+    else:
+        lay = _layout(path)
+        found = lay.columns
+    roles, guessed = _mapping(path, found, columns, lambda: _head(path, lay, sheet))
     wanted = list(dict.fromkeys(roles.values()))
     cap = max_rows()
     if _is_parquet(path):
         df = _parquet(path, wanted)
         check_rows(path, len(df), cap)
+    elif sheet is not None:
+        df = sheet
     else:
         # All columns, not usecols=wanted: with usecols pandas silently drops the extra fields of a ragged
         # row, and those usually mean unquoted delimiters inside a title.
         text = [roles[r] for r in ("user", "item", "title", "category") if r in roles]
         df = read_layout(path, lay, dtype={c: str for c in text}, nrows=cap + 1)
         check_rows(path, len(df), cap)
+        if cut := cut_last_row(path, lay, len(df)):
+            notices.append(cut)
+            df = df.iloc[:-1]
     inter = pd.DataFrame({"user_id": _ids(df[roles["user"]]), "item_id": _ids(df[roles["item"]])})
-    notices = []
     if "timestamp" in roles:
         inter["timestamp"] = df[roles["timestamp"]]
     else:
         inter["timestamp"] = np.arange(len(df), dtype=np.int64)
-        notices.append(f"{path}: no timestamp column (looked for {', '.join(GUESSES['timestamp'])}); used the row "
-                       "order as time. Fix: pass --columns timestamp=COL if the file has one.")
+        notices.append(f"{path}: no timestamp column (no column's name or values read as times); used the row "
+                       "order as time. "
+                       "Fix: {choose:ratings:timestamp} if the file has one.")
+    if guessed:
+        said = join_words([f"{roles[r]!r} as {{column:{r}}}" for r in guessed])
+        notices.append(f"{path}: guessed from their values: {said}. Fix: {{choose:ratings:{','.join(guessed)}}} "
+                       "if that is wrong.")
     if "rating" in roles:
         inter["rating"] = _ratings(df[roles["rating"]], path, roles["rating"])
     return Dataset(name=_stem(path), interactions=inter, items=_table_items(inter["item_id"], df, roles),
                    source=path, notices=notices, has_times="timestamp" in roles)
 
 
-def _mapping(path: str, found: list[str], columns: dict | None) -> dict:
-    """The given mapping, with the roles it leaves out guessed from the remaining columns."""
-    # Empty entries are unmapped roles (a form's blank fields); 'user_id=' reads as 'user='.
-    columns = {k.strip().lower().removesuffix("_id"): v for k, v in (columns or {}).items() if v}
-    unknown = [k for k in columns if k not in ROLES]
+def _head(path: str, lay: TextLayout | None, sheet: pd.DataFrame | None) -> pd.DataFrame:
+    """The first rows as text, for guessing from values."""
+    if sheet is not None:
+        return sheet.head(GUESS_ROWS)
+    if lay is None:
+        return parquet_head(path)
+    return read_layout(path, lay, nrows=GUESS_ROWS, dtype=str, keep_default_na=False)
+
+
+def cut_last_row(path: str, lay: TextLayout, rows: int, encoding: str = "utf-8") -> str | None:
+    """A notice when a text table ends in the middle of a row: no line break after the last line, and
+    that line has fewer fields than the header. The row is incomplete, so the caller leaves it out."""
+    if rows == 0:
+        return None
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - 65536))
+        tail = f.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    last = tail.splitlines()[-1].decode(encoding, errors="replace")
+    if not last.strip():  # trailing blanks: pandas skips a blank line, so the last row read is whole
+        return None
+    fields = _split_count(last, lay.sep)
+    if fields >= len(lay.columns):
+        return None
+    shown = last if len(last) <= 60 else last[:57] + "…"
+    return (f"{path}: the file ends in the middle of data row {rows:,} ({shown!r} has {fields} of "
+            f"{len(lay.columns)} fields); left that row out. Fix: export the file again if rows are missing.")
+
+
+def _mapping(path: str, found: list[str], columns: dict | None, head) -> tuple[dict, list[str]]:
+    """(role -> column, the roles guessed from values): the given mapping, with the roles it leaves out
+    guessed from the remaining columns. A role given as "" is unmapped on purpose and never guessed."""
+    given = {k.strip().lower().removesuffix("_id"): (v or "").strip() for k, v in (columns or {}).items()}
+    unknown = [k for k in given if k not in ROLES]
     if unknown:
         raise DataError(f"{path}: unknown role(s) {', '.join(unknown)} in the column mapping. "
-                        f"Fix: use the roles {', '.join(ROLES)}; {COLUMNS_FIX}.")
-    absent = [f"{k}={v}" for k, v in columns.items() if v not in found]
+                        f"Fix: use the roles {', '.join(ROLES)}; {{choose:ratings:user,item,timestamp}}.")
+    columns = {k: v for k, v in given.items() if v}
+    absent = [k for k, v in columns.items() if v not in found]
     if absent:
-        raise DataError(f"{path}: the column mapping names column(s) not in the file ({', '.join(absent)}; "
-                        f"found: {_show(found)}). Fix: {COLUMNS_FIX} using the found names.")
+        named = ", ".join(f"{k}={columns[k]}" for k in absent)
+        raise DataError(f"{path}: the column mapping names column(s) not in the file ({named}; found: "
+                        f"{_show(found)}). Fix: {{choose:ratings:{','.join(absent)}}} using the found names.")
+    open_roles = [r for r in ROLES if r not in given]
     rest = [c for c in found if c not in columns.values()]
-    roles = {**{k: v for k, v in guess_columns(rest).items() if k not in columns}, **columns}
+    guess = guess_roles(rest, head() if rest else None, "ratings", tuple(open_roles)) if open_roles else None
+    guessed = {r: c for r, c in (guess.mapping.items() if guess else ()) if r in open_roles}
+    roles = {**guessed, **columns}
     missing = [r for r in ("user", "item") if r not in roles]
     if missing:
         raise DataError(f"{path}: cannot tell which column holds the {' and '.join(missing)} ids "
-                        f"(found: {_show(found)}). Fix: {COLUMNS_FIX}.")
-    return roles
+                        f"(found: {_show(found)}). Fix: {{choose:ratings:{','.join(missing)}}}.")
+    by_values = [r for r in from_values(guess) if r in guessed] if guess else []
+    return roles, by_values
 
 
 def _ids(values: pd.Series) -> pd.Series:
@@ -156,6 +192,25 @@ def _table_items(item_ids: pd.Series, df: pd.DataFrame, roles: dict) -> pd.DataF
 
 def _is_parquet(path: str) -> bool:
     return path.lower().endswith((".parquet", ".pq"))
+
+
+def parquet_head(path: str) -> pd.DataFrame:
+    """The first rows of a Parquet file, for a preview and for guessing from values."""
+    import pyarrow
+    import pyarrow.parquet as pq
+    try:
+        batch = next(pq.ParquetFile(path).iter_batches(batch_size=GUESS_ROWS), None)
+    except (OSError, ValueError, pyarrow.ArrowException) as e:
+        raise DataError(f"{path}: not a readable Parquet file ({_first_line(e)}). "
+                        "Fix: export it again as Parquet, or save it as CSV.") from None
+    return pd.DataFrame(columns=_parquet(path, None)) if batch is None else batch.to_pandas()
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """A column as stripped strings; missing values "", whole floats (a Parquet year 1995.0) as integers."""
+    if values.dtype.kind == "f" and (values.dropna() % 1 == 0).all():
+        values = values.astype("Int64")
+    return values.astype("string").fillna("").astype(str).str.strip()
 
 
 def _parquet(path: str, columns: list[str] | None):
