@@ -14,13 +14,13 @@ import streamlit as st
 from recsys_core.explain.explanation import Explanation, Recommendation
 from recsys_core.explain.user import explain_user
 from ui import charts
-from ui.state import data_dir, loaded_model
-from ui.user_pick import planted
+from ui.state import data_dir, opened
+from ui.user_pick import planted_at
 
 
 @st.cache_data(max_entries=256, show_spinner="Explaining…")
 def _explain(path: str, mtime: float, data_dir_: str | None, user_id: str, k: int, extra: tuple) -> Explanation:
-    return explain_user(loaded_model(path), user_id, k, extra_items=extra, planted=planted(path))
+    return explain_user(opened(path, data_dir_), user_id, k, extra_items=extra, planted=planted_at(path, data_dir_))
 
 
 def explain(path: str, user_id: str, k: int, extra: tuple = ()) -> Explanation:

@@ -125,9 +125,11 @@ class TrainingJob:
         import torch
 
         from recsys_core.errors import UserError
-        from recsys_core.store.opened import loaded_from
+        from recsys_core.store.opened import loaded_from, offer
         try:
-            return loaded_from(outcome.meta, {k: torch.from_numpy(v) for k, v in weights.items()}, self.data,
-                               outcome.path)
+            loaded = loaded_from(outcome.meta, {k: torch.from_numpy(v) for k, v in weights.items()}, self.data,
+                                 outcome.path)
         except UserError:  # weights that do not fit: Explain then reads the file and says why
             return None
+        offer(loaded)  # whoever opens this checkpoint first (this session's Explain page) takes it as it is
+        return loaded

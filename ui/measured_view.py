@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from recsys_core.explain.report import explain_item
-from ui.state import data_dir, friendly, loaded_model
+from ui.state import data_dir, friendly, opened
 
 AUTO_UP_TO = 100  # history items: up to this many the report is computed at once; beyond, on request
 
 
 @st.cache_data(max_entries=128, show_spinner="Measuring every explainer…")
 def _report(path: str, mtime: float, data_dir_: str | None, user_id: str, item_id: str, k: int):
-    return explain_item(loaded_model(path), user_id, item_id=item_id, top_k=k)
+    return explain_item(opened(path, data_dir_), user_id, item_id=item_id, top_k=k)
 
 
 def explainers_frame(rep) -> pd.DataFrame:

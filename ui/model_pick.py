@@ -28,13 +28,8 @@ def _entries(signature: tuple, lib: str) -> list[library.Entry]:
 
 
 def models_on(spec: str) -> list[library.Entry]:
-    """Shipped and saved models trained on the dataset `spec`."""
-    out = []
-    for e in _entries(_library_signature(), library.library_dir()):
-        meta = model_meta(e.path)
-        if meta and meta.dataset.spec == spec:
-            out.append(e)
-    return out
+    """Shipped and saved models trained on the dataset `spec` (the listing read their sidecars: no weights)."""
+    return [e for e in _entries(_library_signature(), library.library_dir()) if e.spec == spec]
 
 
 def model_options(spec: str, entries: list[library.Entry]) -> dict[str, str]:
@@ -80,12 +75,11 @@ def choose_model(opts: dict[str, str], entries) -> str:
 def choose_hard_model(opts: dict[str, str], model_path: str) -> str | None:
     """Sidebar selectbox bound to session "hard_model_path": a hard-trained model shown beside the
     chosen one. None in the session means "the default" (the shipped target-hard); "" means none."""
-    hard = {p: text for p, text in opts.items()
-            if p != model_path and (model_meta(p) is not None and model_meta(p).hard_trained)}
+    metas = {p: model_meta(p) for p in opts if p != model_path}
+    hard = {p: opts[p] for p, meta in metas.items() if meta is not None and meta.hard_trained}
     current = st.session_state.get("hard_model_path")
     if current != "" and current not in hard:
-        shipped = [p for p in hard
-                   if p.startswith(library.SHIPPED_DIR) and model_meta(p).model_name == "target-hard"]
+        shipped = [p for p in hard if p.startswith(library.SHIPPED_DIR) and metas[p].model_name == "target-hard"]
         current = (shipped or list(hard) or [""])[0]
         st.session_state["hard_model_path"] = current or None
     st.session_state["_explain_hard"] = current

@@ -1,9 +1,8 @@
 """Choosing a user: the id box, a random user, interesting users of several kinds (a planted
 trigger's follow-up is due, taste or popularity drives the list, attention and the removal test
 disagree, a long history) and users who interacted with an item; and the planted truth for a model,
-cached per file version."""
-import os
-
+cached per checkpoint version (path, size, mtime_ns) and data directory, passed in: the cached functions
+never read the session."""
 import numpy as np
 import streamlit as st
 
@@ -13,35 +12,51 @@ from recsys_core.explain.planted import (
     planted_accuracy,
     planted_for_model,
 )
-from ui.state import data_dir, dataset_for, loaded_model
+from recsys_core.errors import CheckpointError
+from recsys_core.store.sidecar import identity
+from ui.state import data_dir, loaded_model, opened, raw_dataset
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _planted(path: str, mtime: float, data_dir_: str | None) -> dict:
-    loaded = loaded_model(path)
+def _planted(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> dict:
+    loaded = opened(path, data_dir_)
     if loaded.data.causes is None:
         return {}
     # The item table from the shared dataset cache: otherwise each model on the page reads the file again.
-    return planted_for_model(loaded, data_dir_, items=dataset_for(loaded.meta.dataset.spec).items)
+    return planted_for_model(loaded, data_dir_, items=raw_dataset(loaded.meta.dataset.spec, data_dir_).items)
+
+
+def _version(path: str) -> tuple[str, int, int]:
+    """(path, size, mtime_ns) of the checkpoint: what the caches below are keyed by."""
+    version = identity(path)
+    if version is None:
+        raise CheckpointError(f"{path}: the model is not there any more (deleted meanwhile). Fix: pick another model.")
+    return version
 
 
 def planted(path: str) -> dict:
-    return _planted(path, os.path.getmtime(path), data_dir())
+    return planted_at(path, data_dir())
+
+
+def planted_at(path: str, data_dir_: str | None) -> dict:
+    """planted() with the data directory in hand, for cached functions (they must not read the session)."""
+    return _planted(*_version(path), data_dir_)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _planted_rate(path: str, mtime: float, data_dir_: str | None) -> dict | None:
-    return planted_accuracy(loaded_model(path), planted(path))
+def _planted_rate(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> dict | None:
+    return planted_accuracy(opened(path, data_dir_), _planted(path, size, mtime_ns, data_dir_))
 
 
 def planted_rate(path: str) -> dict | None:
     """How often this model's attention finds the planted trigger (embedded data only)."""
-    return _planted_rate(path, os.path.getmtime(path), data_dir())
+    return _planted_rate(*_version(path), data_dir())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _interesting(path: str, mtime: float, data_dir_: str | None) -> list[dict]:
-    return interesting_users(loaded_model(path).data, planted(path), loaded=loaded_model(path))
+def _interesting(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> list[dict]:
+    loaded = opened(path, data_dir_)
+    return interesting_users(loaded.data, _planted(path, size, mtime_ns, data_dir_), loaded=loaded)
 
 
 def _set_user(user_id):
@@ -57,7 +72,7 @@ def choose_user(path: str, key: str) -> str | None:
     """User id box, a random button, interesting users and "users who interacted with item X".
     Bound to session "user_id"; the first interesting user is the default."""
     data = loaded_model(path).data
-    interesting = _interesting(path, os.path.getmtime(path), data_dir())
+    interesting = _interesting(*_version(path), data_dir())
     if not st.session_state.get("user_id") and interesting:
         st.session_state["user_id"] = interesting[0]["user_id"]
     user = st.session_state.get("user_id")

@@ -16,15 +16,15 @@ from recsys_core.data.lookup import search_items
 from recsys_core.errors import UserError
 from recsys_core.explain.export import to_csv, to_html
 from recsys_core.explain.whatif import WhatIf, apply_edit, what_if
-from ui.state import data_dir, friendly, loaded_model
-from ui.user_pick import planted
+from ui.state import data_dir, friendly, loaded_model, opened
+from ui.user_pick import planted_at
 
 KEY = "_whatif_edit"  # the session's edit text, per user (cleared when the user changes)
 
 
 @st.cache_data(max_entries=64, show_spinner="Re-scoring the edited history…")
 def _what_if(path: str, mtime: float, data_dir_: str | None, user_id: str, edit: str, k: int) -> WhatIf:
-    return what_if(loaded_model(path), user_id, edit, k=k, planted=planted(path))
+    return what_if(opened(path, data_dir_), user_id, edit, k=k, planted=planted_at(path, data_dir_))
 
 
 def _steps(edit: str) -> list[str]:
