@@ -76,6 +76,10 @@ class Server:
     def rss_mb(self) -> float:
         return self.vm_kb("VmRSS") / 1024
 
+    def children(self) -> list[int]:
+        """The server's child processes now (the training worker, when one runs)."""
+        return _children(self.proc.pid)
+
     def in_netns(self, cmd: list[str]) -> list[str]:
         """cmd run in the server's network namespace (unchanged when it shares ours)."""
         return ["nsenter", f"--net={self.netns}", "--", *cmd] if self.netns else cmd
@@ -375,7 +379,7 @@ async def concurrency(url: str, chromium: str, plan: Plan, workdir: Path) -> Out
         a_done.set()
         for _ in range(plan.rounds):
             await v.nav("Learn")
-            await v.nav("Data", expect=upload.name)
+            await v.nav("Data", expect=upload.stem)  # the dataset menu names it without ".csv"
 
     async def observer(v: Visitor):
         """Session B: must not see A's upload or user, nor anyone's running job; sees saved models."""
@@ -435,7 +439,7 @@ async def concurrency(url: str, chromium: str, plan: Plan, workdir: Path) -> Out
             await coro
             v.step = "done"
         except Exception as e:  # noqa: BLE001  one stuck session is an error, not the end of the run
-            v.errors.append(f"{v.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            v.errors.append(f"{v.name} ({v.step}): {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             with contextlib.suppress(Exception):
                 await v.page.screenshot(path=str(workdir / f"{v.name}.png"), full_page=True)
         finally:
