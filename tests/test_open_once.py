@@ -53,7 +53,7 @@ def save(folder, data, **cfg) -> str:
 
 def test_listing_and_menus_read_sidecars_not_weights(tmp_path, sample, loads):
     path = save(tmp_path / "a", sample)
-    meta = sidecar.read_meta(path)
+    meta = checkpoint.read_meta(path)
     assert loads == []
     full, _ = checkpoint.read_checkpoint(path)
     assert meta.ids is None and full.ids.user_ids == [str(u) for u in sample.user_ids]  # no per-user arrays
@@ -72,7 +72,7 @@ def test_a_model_with_item_features_keeps_its_attribute_table_out_of_the_sidecar
     model = build_model(cfg, sample.n_items, seed=0)
     path = str(tmp_path / FILENAME)
     save_checkpoint(path, model, make_meta(model, sample, cfg))
-    meta = sidecar.read_meta(path)
+    meta = checkpoint.read_meta(path)
     assert meta.model_config.item_features and meta.model_config.item_attributes is None
     assert meta.model_config.feature_vocab == cfg.feature_vocab
     assert "item_attributes" not in open(sidecar.sidecar_path(path)).read().replace('"item_attributes": null', "")
@@ -86,13 +86,13 @@ def test_a_copy_with_a_new_time_still_matches_and_a_rewritten_checkpoint_does_no
     shutil.copy(path, copy / FILENAME)  # a new modification time, as a git checkout gives
     shutil.copy(sidecar.sidecar_path(path), sidecar.sidecar_path(str(copy / FILENAME)))
     os.utime(copy / FILENAME, ns=(time.time_ns() - 10**9, time.time_ns() - 10**9))
-    assert sidecar.read_meta(str(copy / FILENAME)).model_config.dim == 8 and loads == []  # the hash matched
+    assert checkpoint.read_meta(str(copy / FILENAME)).model_config.dim == 8 and loads == []  # the hash matched
 
     time.sleep(0.01)
     save(tmp_path / "a", sample, dim=16)  # rewritten: a new sidecar with it
     stale = sidecar.sidecar_path(str(copy / FILENAME))
     shutil.copy(tmp_path / "a" / FILENAME, copy / FILENAME)  # the file changed under a sidecar of the old one
-    assert sidecar.read_meta(str(copy / FILENAME)).model_config.dim == 16
+    assert checkpoint.read_meta(str(copy / FILENAME)).model_config.dim == 16
     assert loads == [str(copy / FILENAME)]  # read once, and described for next time
     assert json.loads(open(stale).read())["meta"]["model_config"]["dim"] == 16
 
@@ -100,14 +100,14 @@ def test_a_copy_with_a_new_time_still_matches_and_a_rewritten_checkpoint_does_no
 def test_an_old_checkpoint_gets_its_sidecar_when_first_read_and_a_broken_one_is_read_once(tmp_path, sample, loads):
     path = save(tmp_path / "old", sample)
     os.remove(sidecar.sidecar_path(path))  # as written before sidecars
-    assert sidecar.read_meta(path).model_name == "target-soft" and len(loads) == 1
+    assert checkpoint.read_meta(path).model_name == "target-soft" and len(loads) == 1
     assert os.path.exists(sidecar.sidecar_path(path))
     broken = tmp_path / "broken" / FILENAME
     broken.parent.mkdir()
     broken.write_bytes(b"not a checkpoint")
     for _ in range(3):
         with pytest.raises(checkpoint.CheckpointError, match="not a readable checkpoint"):
-            sidecar.read_meta(str(broken))
+            checkpoint.read_meta(str(broken))
     assert loads.count(str(broken)) == 1
 
 

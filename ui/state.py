@@ -153,7 +153,7 @@ def model_meta(path: str | None) -> CheckpointMeta | None:
     Cached per file version in the core, shared by every session; read-only."""
     if not path:
         return None
-    from recsys_core.store.sidecar import read_meta  # imports torch: not on the Data page's first run
+    from recsys_core.store.checkpoint import read_meta  # imports torch: not on the Data page's first run
     try:
         return read_meta(path)
     except UserError:
@@ -202,7 +202,7 @@ def select_model(path: str) -> CheckpointMeta:
     """Make the checkpoint at `path` the session's model and its dataset the session's dataset.
 
     Raises UserError for an unreadable checkpoint. Returns its light metadata (no weights are loaded here)."""
-    from recsys_core.store.sidecar import read_meta
+    from recsys_core.store.checkpoint import read_meta
     meta = read_meta(path)
     spec = meta.dataset.spec
     if spec != st.session_state.get("dataset_spec"):

@@ -4,7 +4,7 @@ The metadata says what the model is (arch, attention, full name, configs), what 
 (dataset spec, name and fingerprint, id maps), how well it did and how long it took, and the
 library versions. A file for another dataset, a truncated file, or a file that is not a checkpoint
 is refused with a one-line message. Every checkpoint written here gets its light metadata in a sidecar
-(sidecar.py), which `sidecar.read_meta` reads instead of the weights.
+(sidecar.py), which `read_meta` reads instead of the weights.
 """
 import json
 import os
@@ -12,6 +12,7 @@ import platform
 import re
 import time
 import warnings
+from functools import lru_cache
 
 import torch
 
@@ -21,7 +22,7 @@ from ..errors import CheckpointError
 from ..models import FAMILIES, build_for_weights
 from ..models.config import ModelConfig
 from .meta import FORMAT, VERSION, CheckpointMeta, DatasetInfo, IdMaps, TrainingInfo
-from .sidecar import sha256, write_sidecar
+from .sidecar import identity, read_sidecar, sha256, write_sidecar
 
 FILENAME = "model.pt"
 
@@ -115,6 +116,37 @@ def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
         raise CheckpointError(f"{path}: a model of the family {typed.arch!r}, which this version does not know. "
                               "Fix: upgrade Attention Lens, or retrain the model.")
     return typed, blob["state_dict"]
+
+
+def read_meta(path: str) -> CheckpointMeta:
+    """A checkpoint's light metadata (CheckpointMeta.light: no id maps, no item-attribute table) without
+    loading its weights; or a one-line CheckpointError. Cached per file version, for the whole process."""
+    path = resolve_checkpoint_path(path)
+    found = identity(path)
+    if found is None:
+        raise CheckpointError(f"{path}: no checkpoint there (deleted meanwhile?). Fix: refresh the list, or retrain.")
+    meta = _meta_of_version(*found)
+    if isinstance(meta, str):
+        raise CheckpointError(meta)
+    return meta
+
+
+@lru_cache(maxsize=1024)
+def _meta_of_version(path: str, size: int, mtime_ns: int) -> CheckpointMeta | str:
+    """The light metadata of this file version, or its one-line refusal (cached too: a broken file in a
+    folder is not read again at every listing)."""
+    meta = read_sidecar(path, size, mtime_ns)
+    if meta is not None:
+        return meta
+    try:
+        full, _ = read_checkpoint(path)
+    except CheckpointError as e:
+        return str(e)
+    try:  # describe it now, for next time (and for other processes)
+        write_sidecar(path, full, size, mtime_ns, sha256(path), make_folder=False)
+    except OSError:  # a read-only folder, or the model was deleted meanwhile: the cache above still holds it
+        pass
+    return full.light()
 
 
 def check_dataset(meta: CheckpointMeta, data: Prepared, path: str = "model"):

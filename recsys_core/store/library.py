@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from ..data.sample import SAMPLE_DIR
 from ..errors import UserError
-from .checkpoint import FILENAME, fsync_path, remove_stale_temps
-from .sidecar import read_meta, sidecar_path
+from .checkpoint import FILENAME, fsync_path, read_meta, remove_stale_temps
+from .sidecar import sidecar_path
 
 SHIPPED_DIR = os.path.join(SAMPLE_DIR, "models")
 DEFAULT_BUDGET_MB = 500  # a class of thirty with a few models each fits comfortably

@@ -4,17 +4,15 @@ cards and the library list models without loading their weights.
 The sidecar is written right after the checkpoint (both atomically) and names the checkpoint it
 describes by size, modification time and SHA-256. It counts only while it matches: a checkpoint
 rewritten since, or a sidecar left by a crash between the two writes, no longer matches and the
-checkpoint itself is read instead (and a sidecar written for next time: so a checkpoint from before
-sidecars gets one the first time it is listed). A copy or a git checkout keeps the bytes but not always
-the time: then the hash decides. Listing through sidecars needs no torch.
+checkpoint itself is read instead (checkpoint.read_meta, which writes a sidecar for next time: so a
+checkpoint from before sidecars gets one the first time it is listed). A copy or a git checkout keeps
+the bytes but not always the time: then the hash decides.
 """
 import hashlib
 import json
 import os
-from functools import lru_cache
 
 from ..atomic import atomic_write_bytes
-from ..errors import CheckpointError
 from .meta import CheckpointMeta
 
 SUFFIX = ".meta.json"
@@ -68,36 +66,3 @@ def read_sidecar(checkpoint: str, size: int, mtime_ns: int) -> CheckpointMeta | 
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
-
-def read_meta(path: str) -> CheckpointMeta:
-    """A checkpoint's light metadata (CheckpointMeta.light: no id maps, no item-attribute table) without
-    loading its weights; or a one-line CheckpointError. Cached per file version, for the whole process."""
-    if os.path.isdir(path):
-        from .checkpoint import resolve_checkpoint_path
-        path = resolve_checkpoint_path(path)
-    found = identity(path)
-    if found is None:
-        raise CheckpointError(f"{path}: no checkpoint there (deleted meanwhile?). Fix: refresh the list, or retrain.")
-    meta = _meta_of_version(*found)
-    if isinstance(meta, str):
-        raise CheckpointError(meta)
-    return meta
-
-
-@lru_cache(maxsize=1024)
-def _meta_of_version(path: str, size: int, mtime_ns: int) -> CheckpointMeta | str:
-    """The light metadata of this file version, or its one-line refusal (cached too: a broken file in a
-    folder is not read again at every listing)."""
-    meta = read_sidecar(path, size, mtime_ns)
-    if meta is not None:
-        return meta
-    from .checkpoint import read_checkpoint  # imports torch: only for a checkpoint without a matching sidecar
-    try:
-        full, _ = read_checkpoint(path)
-    except CheckpointError as e:
-        return str(e)
-    try:  # describe it now, for next time (and for other processes)
-        write_sidecar(path, full, size, mtime_ns, sha256(path), make_folder=False)
-    except OSError:  # a read-only folder, or the model was deleted meanwhile: the cache above still holds it
-        pass
-    return full.light()

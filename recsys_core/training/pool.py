@@ -34,6 +34,10 @@ class Worker:
             self.proc = subprocess.Popen([sys.executable, "-m", "recsys_core.training.worker", str(to_worker),
                                           str(from_worker)], pass_fds=(to_worker, from_worker), env=env,
                                          stdin=subprocess.DEVNULL)
+        except OSError:
+            os.close(from_server)
+            os.close(to_server)
+            raise
         finally:
             os.close(to_worker)  # the worker's ends: only it holds them, so its death closes them
             os.close(from_worker)
