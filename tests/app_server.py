@@ -191,7 +191,8 @@ class Visitor:
 
     async def _rendered(self, what: str, title: str, expect, started: float):
         await self.page.locator("h1", has_text=title).first.wait_for(timeout=self.timeout)
-        await self.page.get_by_text(expect).first.wait_for(timeout=self.timeout)
+        # Visible: the same words may also sit in a collapsed expander, which is there before the page is.
+        await self.page.get_by_text(expect).filter(visible=True).first.wait_for(timeout=self.timeout)
         await self.page.wait_for_function(IDLE_JS, timeout=self.timeout)
         self.timings.append((what, time.perf_counter() - started))
         await self.idle()
