@@ -13,6 +13,9 @@ from ui.warmup import start as start_warmup
 # An emoji, not a :material/…: icon: Streamlit turns those into a favicon fetched from Google's font servers,
 # and the app makes no request the user did not ask for (tests/test_offline.py).
 st.set_page_config(page_title="Attention Lens", page_icon="🔎", layout="wide")
+# Less empty space above each page's title: on a 1400x900 screen the Explain page's list and both maps then
+# fit above the fold. A style-only st.html takes no room on the page.
+st.html("<style>.stMainBlockContainer{padding-top:2.2rem}</style>")
 init_state()
 restore_from_url()
 mark_frame()

@@ -45,9 +45,9 @@ def planted_rows(shipped, planted):
     rows = []
     for name, loaded in shipped.items():
         hits = planted_hits(loaded, planted)
-        for expl, h in hits.get("by_explainer", {}).items():
-            rows.append({"model": name, "explainer": expl, "cases": hits["cases"], "hit@1": h["hit@1"],
-                         "hit@3": h["hit@3"], "chance@1": hits["chance@1"], "chance@3": hits["chance@3"]})
+        for expl, h in (hits.by_explainer if hits else {}).items():
+            rows.append({"model": name, "explainer": expl, "cases": hits.cases, "hit@1": h.hit_at_1,
+                         "hit@3": h.hit_at_3, "chance@1": hits.chance_at_1, "chance@3": hits.chance_at_3})
     return rows
 
 
@@ -82,7 +82,7 @@ def timing_rows(shipped, data, repeats):
         rows.append({"model": name, "history": 50, "explainers": n_expl, "median_ms": med, "max_ms": worst,
                      "cpu_ms": cpu, "target_ms": 300, "load": round(os.getloadavg()[0], 1)})
     rng = np.random.default_rng(0)
-    long_history = rng.choice(np.arange(1, data.n_items + 1), 200, replace=False).tolist()
+    long_history = [str(data.item_ids[i]) for i in rng.choice(np.arange(1, data.n_items + 1), 200, replace=False)]
     for name, arch in zip(TIMED, ("target", "self")):
         with tempfile.TemporaryDirectory() as out:
             res = train_and_save(data, ModelConfig(arch=arch, max_len=200), TrainConfig(epochs=1, max_seconds=10), out,

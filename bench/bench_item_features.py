@@ -88,8 +88,8 @@ def run(name: str, arch: str, features: bool, args) -> dict:
     if data.causes is not None:
         loaded = Loaded(model, meta, data)
         row.update(favourite_category(loaded))
-        acc = planted_accuracy(loaded, planted_map(data, ds.items)) or {}
-        row["trigger_soft_top"] = acc.get("soft_top_is_trigger")
+        acc = planted_accuracy(loaded, planted_map(data, ds.items))
+        row["trigger_soft_top"] = acc.soft_top_is_trigger if acc else None
         row["trigger_chance"] = acc.get("chance")
     print(row, file=sys.stderr, flush=True)
     return row

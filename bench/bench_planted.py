@@ -24,7 +24,7 @@ def main() -> int:
             continue
         acc = planted_accuracy(open_model(entry.path, data=data), planted)
         ndcg = entry.metrics.get("full", {}).get("ndcg@10")
-        rows.append({"model": entry.name, "full_ndcg@10": ndcg, **(acc or {"cases": None})})
+        rows.append({"model": entry.name, "full_ndcg@10": ndcg, **(acc.to_json() if acc else {"cases": None})})
     table(rows, ["model", "full_ndcg@10", "cases", "soft_top_is_trigger", "hard_pick_is_trigger", "chance"])
     write_json("planted", {"what": "attention's top history item vs the planted trigger, test split", "results": rows})
     return 0

@@ -87,9 +87,10 @@ if user_id:
     columns = st.columns(2, gap="medium")
     for i, c in enumerate(picked):
         with columns[i % 2]:
-            res = friendly(ev.explain, c.path, user_id, k)
-            if res is None:
+            page = friendly(ev.page_for, c.path, None, user_id, k)
+            if page is None:
                 continue
+            res = page.expl
             st.markdown(f"**{c.label}**")  # a heading wraps; a chart title would be cut
             fig = ev.heatmap(res, "soft", "", show_scale=i % 2 == 1 or i == len(picked) - 1)
             if fig is None:

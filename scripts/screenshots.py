@@ -1,7 +1,8 @@
 """Refresh the README's screenshots: start the app on a free loopback port, open each page in
 headless Chromium (Debian's, via Playwright) and save docs/<page>.png.
 
-    python scripts/screenshots.py [--pages explain data train compare learn] [--dark]
+    python scripts/screenshots.py [--pages explain data train compare learn] [--dark] [--height 900] [--query user=47]
+                                  [--out DIR] [--suffix -fold]
 """
 import argparse
 import os
@@ -23,6 +24,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", nargs="+", default=list(HEIGHTS))
     ap.add_argument("--dark", action="store_true", help="dark theme (files named <page>-dark.png)")
+    ap.add_argument("--height", type=int, default=None, help="viewport height instead of each page's full height "
+                    "(e.g. 900: what a 1400x900 screen shows without scrolling)")
+    ap.add_argument("--query", default="", help="query string for every page, e.g. user=47&model=ID")
+    ap.add_argument("--out", default=str(REPO / "docs"), help="folder for the PNGs (default docs/)")
+    ap.add_argument("--suffix", default="", help="added to each file name, e.g. -fold")
     args = ap.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,15 +52,16 @@ def main() -> int:
             warm.get_by_text("Embedded shop").first.wait_for(timeout=60_000)
             warm.close()
             for name in args.pages:
-                page = browser.new_page(viewport={"width": 1400, "height": HEIGHTS.get(name, 1500)})
-                page.goto(f"http://127.0.0.1:{port}/{'' if name == 'data' else name}")
+                page = browser.new_page(viewport={"width": 1400, "height": args.height or HEIGHTS.get(name, 1500)})
+                query = f"?{args.query}" if args.query else ""
+                page.goto(f"http://127.0.0.1:{port}/{'' if name == 'data' else name}{query}")
                 page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
                 page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                                        timeout=60_000)
                 if name in ("explain", "compare"):
                     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
                 page.wait_for_timeout(3000)
-                out = REPO / "docs" / f"{name}{'-dark' if args.dark else ''}.png"
+                out = Path(args.out) / f"{name}{'-dark' if args.dark else ''}{args.suffix}.png"
                 out.parent.mkdir(exist_ok=True)
                 page.screenshot(path=str(out))
                 print(out)

@@ -28,7 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run"]
 QUEUED = "ahead of yours"  # what ui/train_view.py shows a job waiting for the trainer
-TRAINED = re.compile(r"trained for [\d.,]+ s.*best epoch")  # the results' success line (not "Trained in … Evaluating")
+TRAINED = re.compile(r"[Tt]rained for [\d.,]+ s.*best epoch")  # the results' success line (not "Trained in … Evaluating")
 PAGES = {  # sidebar title -> (path, text near the end of the page: there once the page has rendered)
     "Data": ("", "a model on this dataset"),  # "Next: train …" or, on the embedded shop, "Or train …"
     "Train": ("train", "Start training"),
@@ -344,7 +344,7 @@ async def concurrency(url: str, chromium: str, plan: Plan, workdir: Path) -> Out
             job_running.set()
             out.queue_messages[i] = None
             await v.nav("Learn")  # training goes on while its owner looks elsewhere
-            await v.nav("Train", expect=re.compile(r"Epoch \d+ of at most|Evaluating|trained for"))
+            await v.nav("Train", expect=re.compile(r"Epoch \d+ of at most|Evaluating|Trained for"))
         else:
             try:
                 msg = v.page.get_by_text(QUEUED).first
@@ -389,7 +389,7 @@ async def concurrency(url: str, chromium: str, plan: Plan, workdir: Path) -> Out
         await asyncio.wait_for(job_running.wait(), wait_s)
         await v.nav("Train")
         body = await v.body()
-        if QUEUED in body or re.search(r"Epoch \d+ of at most|Trained in|trained for", body) \
+        if QUEUED in body or re.search(r"Epoch \d+ of at most|Trained in|Trained for", body) \
                 or await v.page.locator(".st-key-train_cancel").count():
             leak(f"{v.name}: its Train page shows another session's job")
         if "press Start training" not in body:

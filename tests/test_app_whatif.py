@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from recsys_core.explain.whatif import what_if
 from recsys_core.store.opened import open_model
+from ui.keys import widget
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -32,8 +33,8 @@ def _moves(at):
 
 def test_removing_an_item_reranks_as_the_core_does_and_reset_clears_it(at):
     assert not at.exception and _moves(at) is None
-    at.selectbox(key="_whatif_remove").set_value(1)
-    at.button(key="_whatif_remove_go").click().run()
+    widget(at, "selectbox", "_whatif_remove").set_value(1)
+    widget(at, "button", "_whatif_remove_go").click().run()
     assert not at.exception
     shown = _moves(at)
     assert shown is not None and at.query_params["edit"] in ("-1", ["-1"])
@@ -41,7 +42,7 @@ def test_removing_an_item_reranks_as_the_core_does_and_reset_clears_it(at):
     assert list(shown["Recommendation"]) == [m.title for m in core.moves]
     assert list(shown["Now"]) == [f"#{i}" for i in range(1, 11)] + ["—"] * (len(core.moves) - 10)
     assert any(m.arrow != "=" for m in core.moves)  # the edit changed something the page shows
-    at.button(key="_whatif_reset").click().run()
+    widget(at, "button", "_whatif_reset").click().run()
     assert _moves(at) is None and "edit" not in at.query_params
 
 

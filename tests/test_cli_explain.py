@@ -54,9 +54,9 @@ def test_evaluate_json_has_the_planted_hits_of_the_core(capsys):
     got = json.loads(capsys.readouterr().out)
     loaded = open_model(MODEL)
     want = planted_hits(loaded, planted_for_model(loaded))
-    assert got["planted_cause_hit@1"] == want["by_explainer"]["attention"]["hit@1"]
-    assert got["planted_cause_hit@3"] == want["by_explainer"]["attention"]["hit@3"]
-    assert got["planted_by_explainer"] == want["by_explainer"]
+    assert got["planted_cause_hit@1"] == want.by_explainer["attention"].hit_at_1
+    assert got["planted_cause_hit@3"] == want.by_explainer["attention"].hit_at_3
+    assert got["planted_by_explainer"] == want.to_json()["by_explainer"]
     assert got["planted_cause_hit@1"] >= 0.9  # target-soft's attention finds the planted trigger
 
 

@@ -185,8 +185,8 @@ def test_every_explainers_planted_hits_are_the_cores(app_dirs):
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Explainer" in d.value.columns)
     loaded = open_model(os.path.join(SHIPPED_DIR, "target-soft", "model.pt"))
-    want = planted_hits(loaded, planted_for_model(loaded))["by_explainer"]
+    want = planted_hits(loaded, planted_for_model(loaded)).by_explainer
     mine = table[table["Model"].str.startswith("target-soft · shipped")].set_index("Explainer")
     assert set(mine.index) == set(want)
     for name, h in want.items():
-        assert mine.loc[name, "Hit@1"] == h["hit@1"] and mine.loc[name, "Hit@3"] == h["hit@3"]
+        assert mine.loc[name, "Hit@1"] == h.hit_at_1 and mine.loc[name, "Hit@3"] == h.hit_at_3

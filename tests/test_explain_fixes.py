@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from test_app_explain import library, open_page  # noqa: F401  (library is a fixture)
 
+from recsys_core.claims.recommendation import attention_claims
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.explain.explanation import (
@@ -20,6 +21,7 @@ from recsys_core.explain.user import explain_user
 from recsys_core.store.opened import open_model
 from ui import explain_view as ev
 from ui import why_view
+from ui.keys import widget
 
 
 def history(n: int) -> list[HistoryItem]:
@@ -36,34 +38,25 @@ def explanation(soft: list[float], infl: list[float], planted: PlantedCause | No
     return rec, res
 
 
-# --- the "See why" select follows the user ----------------------------------------------------------
+# --- widgets bound to what they show ---------------------------------------------------------------
 
-def test_see_why_select_shows_the_new_users_title_after_the_user_changes(library):  # noqa: F811
+def test_see_why_select_is_keyed_by_the_user_so_it_shows_the_new_users_items(library):  # noqa: F811
     at = open_page("pages/explain.py", model_path=library["target-soft"], user_id="5")
-    at.selectbox(key="_explain_why").set_value(2).run()
-    before = at.selectbox(key="_explain_why").options
+    box = widget(at, "selectbox", "_explain_why")
+    box.set_value(2).run()
+    before_key, before = box.key, box.options
     at.text_input(key="_explain_user").set_value("17").run()
-    assert not at.exception and at.subheader[0].value.startswith("User 17")
-    box = at.selectbox(key="_explain_why")
-    assert box.options != before  # another user, other recommendations
-    # The browser keeps the label it showed unless the server sends a new one (set_value): without it
-    # the select reads the previous user's title over this user's explanation.
-    assert box.proto.set_value and box.proto.raw_value in box.options
-    assert box.proto.raw_value == box.options[box.index]
+    assert not at.exception
+    box = widget(at, "selectbox", "_explain_why")
+    assert box.key != before_key and box.options != before  # a new widget for another user's list
+    assert box.value == 0 and box.options[0].startswith("1. ")
 
 
 # --- tables -----------------------------------------------------------------------------------------
 
-def test_recommendations_table_puts_the_why_columns_right_after_the_title():
-    rec, res = explanation([0.7, 0.2, 0.1], [0.5, 0.1, 0.2])
-    cols = list(ev.recommendations_frame(res).columns)
-    assert cols[:5] == ["#", "Recommendation", "Agree", "Attention's top item", "Most influential item"]
-    assert cols.index("Score") > cols.index("Most influential item")
-
-
 def test_history_table_lists_the_most_recent_item_first():
     _, res = explanation([0.7, 0.2, 0.1], [0.5, 0.1, 0.2])
-    frame = ev.history_frame(res, None)
+    frame = ev.history_frame(res)
     assert frame["Steps back"].tolist() == [1, 2, 3]
     assert frame["Title"].tolist() == ["Item 0002 Model X2", "Item 0001 Model X1", "Item 0000 Model X0"]
 
@@ -78,7 +71,7 @@ def test_default_why_chart_includes_the_items_the_words_name():
     trigger = PlantedCause("27", "Item 0027 Model X27", position=27, steps_back=3, soft_weight=soft[27],
                            hard_hit=False)
     rec, res = explanation(soft, infl, planted=trigger)
-    named = " ".join(text for _, text in why_view.honesty_words(rec, res))
+    named = " ".join(c.text for c in attention_claims(rec, res))
     assert "Item 0029 Model X29" in named and "Item 0000 Model X0" in named
     fig = why_view.why_chart(rec, res, show_all=False)
     hover = " ".join(fig.data[0].customdata)
@@ -87,38 +80,8 @@ def test_default_why_chart_includes_the_items_the_words_name():
     assert len(fig.data[0].y) <= 15  # still a short chart, not the whole history
 
 
-# --- the box colour follows the numbers ----------------------------------------------------------------
-
-def test_no_green_truth_box_when_the_rank_correlation_is_negative():
-    soft = [0.5, 0.01, 0.02, 0.04, 0.08, 0.15, 0.2]
-    infl = [0.9, 0.8, 0.7, 0.5, 0.3, 0.2, 0.1]  # the same top item, the rest in opposite order
-    rec, res = explanation(soft, infl)
-    assert rec.honesty.agree and rec.honesty.spearman < 0
-    said = why_view.honesty_words(rec, res)
-    assert all(kind != "success" for kind, _ in said)
-    assert not any("truth" in text for _, text in said)
-    assert any("opposite" in text for _, text in said)
-
-
-def test_green_box_only_when_top_items_agree_and_the_order_does_too():
-    agree_rec, agree_res = explanation([0.6, 0.25, 0.1, 0.05], [0.9, 0.5, 0.2, 0.1])
-    assert agree_rec.honesty.spearman > 0.9
-    assert why_view.honesty_words(agree_rec, agree_res)[0][0] == "success"
-    differ_rec, differ_res = explanation([0.6, 0.25, 0.1, 0.05], [0.1, 0.9, 0.5, 0.2])
-    kinds = [k for k, _ in why_view.honesty_words(differ_rec, differ_res)]
-    assert "success" not in kinds
-
-
-# --- thousands separators ----------------------------------------------------------------------------
-
-def test_counts_carry_thousands_separators():
-    n = 1200
-    infl = [float(n - i) for i in range(n)]
-    soft = [0.5 / (n - 1)] * n
-    soft[1049] = 0.5  # attention's top item is #1,050 by influence
-    rec, res = explanation(soft, infl)
-    text = " ".join(t for _, t in why_view.honesty_words(rec, res))
-    assert "#1,050 of 1,200" in text and "all 1,200 history items" in text
+def test_history_caption_counts_carry_thousands_separators():
+    _, res = explanation([1 / 1200] * 1200, [float(i) for i in range(1200)])
     caption = ev.history_caption(res)
     assert "1,200" in caption and "1,500" in caption  # shown and total (n + 300)
 

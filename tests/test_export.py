@@ -1,6 +1,7 @@
-"""Exports of one user's explanation round-trip: the CSV holds exactly the numbers of the explanation
-(the page shows the same object), the JSON is its to_json(), and the HTML report opens in Chromium,
-offline, with its heatmap and colour scale."""
+"""Exports of one user's explanation carry what the page shows: the CSV holds exactly the numbers of the
+explanation and the why-not item, the JSON is `recommend --json` with the why-not row, the what-if edit
+and the claims beside it, and the HTML report opens in Chromium, offline, with its heatmaps oldest item
+left (as on the page), the page's sentences, the why-not item and the edit."""
 import csv
 import io
 import json
@@ -8,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from recsys_core.claims.edits import edit_claims
 from recsys_core.explain.export import CSV_COLUMNS, to_csv, to_html
+from recsys_core.explain.page import explain_page, page_document, why_not_item
 from recsys_core.explain.user import explain_user
+from recsys_core.explain.whatif import what_if
 from recsys_core.store.opened import open_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,14 +41,50 @@ def test_the_csv_holds_every_number_of_the_explanation(expl):
     assert {r["kind"] for r in rows} == {"recommendation", "why-not"}
 
 
-def test_the_json_export_is_the_explain_document(expl):
-    doc = json.loads(json.dumps(expl.to_json()))
-    assert [r["item_id"] for r in doc["recommendations"]] == [r.item_id for r in expl.recommendations]
-    assert doc["recommendations"][0]["soft"] == expl.recommendations[0].soft
+@pytest.fixture(scope="module")
+def page_parts():
+    loaded = open_model(str(SHIPPED / "target-soft" / "model.pt"))
+    partner = open_model(str(SHIPPED / "target-hard" / "model.pt"), data=loaded.data)
+    page = explain_page(loaded, "42", k=5, partner=partner)
+    have = set(loaded.data.seq(loaded.data.user_index()["42"]).tolist())
+    other = next(str(loaded.data.item_ids[i]) for i in range(1, loaded.data.n_items + 1) if i not in have
+                 and str(loaded.data.item_ids[i]) not in {r.item_id for r in page.expl.recommendations})
+    wn = why_not_item(loaded, page, other)
+    wi = what_if(loaded, "42", "-1", k=5)
+    titles = dict(zip(map(str, loaded.data.item_ids), map(str, loaded.data.titles)))
+    return page, wn, wi, titles
 
 
-def test_the_html_report_opens_offline_and_shows_the_heatmap(expl, chromium, tmp_path):
-    text = to_html(expl)
+def test_the_json_export_is_the_explain_document_with_what_the_page_added(page_parts):
+    page, wn, wi, titles = page_parts
+    doc = json.loads(json.dumps(page_document(page, wn, wi, titles)))
+    want = page.expl.to_json()
+    assert {k: doc[k] for k in want if k != "why_not"} == json.loads(json.dumps({k: v for k, v in want.items()
+                                                                               if k != "why_not"}))
+    assert doc["why_not"][-1]["item_id"] == wn.row.item_id  # asked on the page: exported (was [] before)
+    assert doc["what_if"]["edit"] == "-1" and doc["what_if"]["steps"][0].startswith("Removed *")
+    assert doc["what_if"]["history"] == wi.history and len(doc["what_if"]["moves"]) == len(wi.moves)
+    first = page.expl.recommendations[0]
+    assert doc["claims"][first.item_id][0]["text"] == page.claims[0][0].text
+    assert doc["hard_partner"]["model"] == "target-hard"
+
+
+def test_the_html_report_carries_the_pages_sentences_why_not_and_edit_in_the_pages_order(page_parts):
+    page, wn, wi, titles = page_parts
+    text = to_html(page, wn, wi, edit_claims(wi.original, wi.edit, titles))
+    assert "Each recommendation is explained by" in text and " agree;" not in text
+    assert f"Why not {wn.row.title}?" in text and "What if: -1" in text and "Removed <i>" in text
+    assert "Hard attention: the hard-trained model target-hard" in text
+    hist = page.expl.history
+    first_col = text.index("<table class='heat'><tr><th></th><th")
+    assert f'title="{hist[-min(30, len(hist))].title}">{min(30, len(hist))}</th>' in text[first_col:first_col + 400]
+    assert text.index(f"<td>1</td><td>{hist[-1].title}</td>") < text.index(f"<td>2</td><td>{hist[-2].title}</td>")
+
+
+def test_the_html_report_opens_offline_and_shows_the_heatmap(page_parts, chromium, tmp_path):
+    page = page_parts[0]
+    expl = page.expl
+    text = to_html(page)
     assert "<script" not in text and "http" not in text  # nothing to fetch, nothing to run
     path = tmp_path / "report.html"
     path.write_text(text, encoding="utf-8")
@@ -60,7 +100,8 @@ def test_the_html_report_opens_offline_and_shows_the_heatmap(expl, chromium, tmp
         cells = heat.locator("td")
         window = min(30, len(expl.history))
         assert cells.count() == len(expl.recommendations) * window
-        first = expl.recommendations[0].soft[-1]  # row 1, column "1 back"
+        window = min(30, len(expl.history))
+        first = expl.recommendations[0].soft[-window]  # row 1, the oldest column shown (oldest left)
         assert cells.first.inner_text() == f"{first:.2f}"
         assert page.locator(".legend").first.is_visible()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)

@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from recsys_core.explain.dataset_faithfulness import mean_interval, wilson_interval
+from recsys_core.explain.removal import Viewed
 from recsys_core.explain.faithfulness import (
     curve_points,
     faithfulness,
@@ -44,22 +45,26 @@ def brute_score(history: list[int], c: int) -> float:
     return sum(table.get((h, c), 0.0) for h in history) + (2.0 if c == 6 else 0.0)
 
 
-def brute_rank(history: list[int], c: int, exclude=(1, 2, 3)) -> int:
+def brute_rank(history: list[int], c: int, had=None) -> int:
+    """The rank among the items the user has not: by the one removal rule, an item removed from the
+    history may be recommended again, so `had` defaults to the history itself."""
+    had = history if had is None else had
     mine = brute_score(history, c)
-    return sum(brute_score(history, o) > mine for o in range(1, 7) if o not in exclude and o != c)
+    return sum(brute_score(history, o) > mine for o in range(1, 7) if o not in had and o != c)
 
 
 SEQ = torch.tensor([[0, 1, 2, 3]])  # history 1, 2, 3 (oldest first) after one padding slot
-EXCLUDE = torch.tensor([1, 2, 3])
+BASE = Viewed.of([1, 2, 3], 4, 6)  # seq SEQ; the user has exactly items 1-3
 
 
 def test_curves_areas_and_aopc_equal_the_hand_computation():
-    f = faithfulness(TableModel(), SEQ, 4, {"exact": np.array([3.0, 1.0, -1.0])}, occlusion=np.array([3.0, 1.0, -1.0]),
-                     exclude=EXCLUDE, random_orders=0)["exact"]
-    # deletion in order 1, 2, 3: scores 3 -> 0 -> -1 -> 0; item 5 scores 1.5, 1, 0.5, 0; item 6 scores 2
+    f = faithfulness(TableModel(), BASE, 4, {"exact": np.array([3.0, 1.0, -1.0])}, occlusion=np.array([3.0, 1.0, -1.0]),
+                     random_orders=0)["exact"]
+    # deletion in order 1, 2, 3: scores 3 -> 0 -> -1 -> 0; item 5 scores 1.5, 1, 0.5, 0; item 6 scores 2;
+    # removed items come back as candidates scoring 0 (nothing in this table points at items 1-3)
     assert f.deletion.k == [0, 1, 2, 3]
     assert f.deletion.score == [3.0, 0.0, -1.0, 0.0]
-    assert f.deletion.rank == [0, 2, 2, 1]
+    assert f.deletion.rank == [0, 2, 4, 1]
     # insertion: nothing (0), then 1 (3), 1+2 (4), all (3); ranks: item 6's 2 beats 0 only
     assert f.insertion.score == [0.0, 3.0, 4.0, 3.0]
     assert f.insertion.rank == [1, 0, 0, 0]
@@ -73,7 +78,7 @@ def test_curves_areas_and_aopc_equal_the_hand_computation():
 
 def test_every_curve_point_matches_brute_force_rescoring_in_any_order():
     imp = np.array([0.1, 0.9, 0.5])  # order: item 2, item 3, item 1
-    f = faithfulness(TableModel(), SEQ, 4, {"x": imp}, exclude=EXCLUDE, random_orders=0)["x"]
+    f = faithfulness(TableModel(), BASE, 4, {"x": imp}, random_orders=0)["x"]
     hist, order = [1, 2, 3], [1, 2, 0]
     for j, k in enumerate(f.deletion.k):
         kept = [h for i, h in enumerate(hist) if i not in order[:k]]
@@ -84,8 +89,8 @@ def test_every_curve_point_matches_brute_force_rescoring_in_any_order():
 
 
 def test_random_floor_is_the_mean_over_the_same_seeded_permutations():
-    f = faithfulness(TableModel(), SEQ, 4, {}, occlusion=np.array([3.0, 1.0, -1.0]), exclude=EXCLUDE,
-                     random_orders=4, seed=7)["random"]
+    f = faithfulness(TableModel(), BASE, 4, {}, occlusion=np.array([3.0, 1.0, -1.0]), random_orders=4,
+                     seed=7)["random"]
     rng = np.random.default_rng(7)
     areas, comp1 = [], []
     for _ in range(4):

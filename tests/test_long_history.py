@@ -22,6 +22,7 @@ from recsys_core.models.config import ModelConfig
 from recsys_core.store.checkpoint import make_meta, save_checkpoint
 from recsys_core.training.batching import item_counts
 from ui.charts import short
+from ui.keys import widget
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 USER, MAX_LEN = "13", 200
@@ -71,6 +72,10 @@ def open_explain(ml: Path, model: str, hard: str = "") -> AppTest:
     return at
 
 
+def frame_with(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def by_key(at, key: str) -> dict:
     """The chart's figure, checked by plotly's validator (the app builds figures without it, for speed)."""
     spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart") if el.proto.id.endswith(key))
@@ -84,9 +89,9 @@ def test_maps_default_to_the_30_most_recent_items_and_say_how_many_are_hidden(lo
     visible = min(total, MAX_LEN)
     assert visible == 200  # a long history: the premise of the test
     at = open_explain(ml, paths["target-soft"], paths["target-hard"])
-    assert f"{total:,} interactions" in " ".join(c.value for c in at.caption)
-    history = at.dataframe[0].value  # newest first
-    recs = at.dataframe[1].value
+    assert f"{total:,} interactions" in " ".join(m.value for m in at.markdown)
+    history = frame_with(at, "Title")  # newest first
+    recs = frame_with(at, "Attention's top item")
     pointed = set(recs["Attention's top item"])
     figs = {key: by_key(at, key) for key in ("heat_soft", "heat_hard", "heat_hard_trained")}
     columns = [[cell.split("<b>History item</b>: ", 1)[1].split(" (")[0] for cell in fig["data"][0]["text"][0]]
@@ -105,20 +110,19 @@ def test_maps_default_to_the_30_most_recent_items_and_say_how_many_are_hidden(lo
     assert {t.split(" (")[0] for t in pointed} <= {c.split(" (")[0] for c in columns[0]}
     if older:
         assert any(sh.get("type") == "line" for sh in figs["heat_soft"]["layout"]["shapes"])
-    at.slider(key="_explain_window").set_value(120).run()
+    widget(at, "slider", "_explain_window").set_value(120).run()
     fig = by_key(at, "heat_soft")
     n = len(fig["data"][0]["z"][0])
     assert n >= 120 and f"{visible - n:,} older items hidden" in fig["layout"]["xaxis"]["title"]["text"]
-    assert all(t.endswith(" back") for t in fig["layout"]["xaxis"]["ticktext"])  # the compact view
-    at.slider(key="_explain_window").set_value(200).run()
+    widget(at, "slider", "_explain_window").set_value(200).run()
     fig = by_key(at, "heat_soft")
-    assert len(fig["data"][0]["z"][0]) == 200 and not (fig["layout"]["xaxis"].get("title") or {}).get("text")
+    assert len(fig["data"][0]["z"][0]) == 200 and "hidden" not in fig["layout"]["xaxis"]["title"]["text"]
 
 
 def test_soft_and_hard_maps_share_rows_in_the_same_order(long_library):
     ml, paths = long_library
     at = open_explain(ml, paths["target-soft"], paths["target-hard"])
-    recs = at.dataframe[1].value["Recommendation"].tolist()
+    recs = frame_with(at, "Attention's top item")["Recommendation"].tolist()
     rows = {k: by_key(at, k)["data"][0]["text"] for k in ("heat_soft", "heat_hard", "heat_hard_trained")}
     for key, text in rows.items():
         assert len(text) == len(recs), key
@@ -126,27 +130,29 @@ def test_soft_and_hard_maps_share_rows_in_the_same_order(long_library):
             assert f"<b>Recommendation</b>: {recs.index(title) + 1}. {title}<br>" in row[0], key
 
 
-def shortened_from(full: str, tick: str) -> bool:
-    """tick is `full`, or its start and its end around one "…" (never cut at the end only)."""
-    if tick == full:
-        return True
-    head, _, tail = tick.partition("…")
-    return bool(head) and bool(tail) and full.startswith(head) and full.endswith(tail)
+def test_short_labels_keep_the_start_and_the_distinguishing_end():
+    """Bar labels and short titles: cut from the middle, never at the end only."""
+    assert short("Star Wars: Episode IV - A New Hope (1977)", 24) == "Star Wars: Episod…(1977)"
+    assert short("Mirrorless Camera Z620", 20) == "Mirrorless Came…Z620"
 
 
-def test_labels_keep_the_start_and_the_distinguishing_end(long_library):
+def test_every_column_is_labelled_by_its_exact_steps_back_at_any_length(long_library):
+    """At 200 items the labels used to lose their hundreds digit ("06 back", "96 back" twice) and only
+    every other column of 30 had one."""
     ml, paths = long_library
     at = open_explain(ml, paths["target-soft"])
-    fig = by_key(at, "heat_soft")
-    hover = fig["data"][0]["text"][0]
-    col_title = [cell.split("<b>History item</b>: ", 1)[1].rsplit(" (", 1)[0] for cell in hover]
-    x = fig["layout"]["xaxis"]
-    assert x["ticktext"]
-    for c, tick in zip(x["tickvals"], x["ticktext"]):
-        assert shortened_from(col_title[c], tick), (col_title[c], tick)
-    recs = at.dataframe[1].value["Recommendation"].tolist()
-    for j, tick in enumerate(fig["layout"]["yaxis"]["ticktext"]):
-        assert shortened_from(f"{j + 1}. {recs[j]}", tick), (recs[j], tick)
+    for window in (30, 200):
+        widget(at, "slider", "_explain_window").set_value(window).run()
+        fig = by_key(at, "heat_soft")
+        hover = fig["data"][0]["text"][0]
+        backs = [int(cell.rsplit(" (", 1)[1].split(" back)")[0]) for cell in hover]  # "... (106 back)<br>..."
+        x = fig["layout"]["xaxis"]
+        labelled = dict(zip(x["tickvals"], x["ticktext"]))
+        assert all(labelled[c] == str(backs[c]) for c in labelled)  # exact, hundreds included
+        assert len(labelled) == len(backs) if len(backs) <= 60 else len(labelled) >= len(backs) // 4
+        assert len(set(labelled.values())) == len(labelled)  # never the same label twice
+    recs = frame_with(at, "Attention's top item")["Recommendation"].tolist()
+    assert fig["layout"]["yaxis"]["ticktext"] == [str(j + 1) for j in range(len(recs))]  # numbered as in the list
     assert short("Star Wars: Episode IV - A New Hope (1977)", 24) == "Star Wars: Episod…(1977)"
     assert short("Mirrorless Camera Z620", 20) == "Mirrorless Came…Z620"
 
@@ -155,10 +161,11 @@ def test_self_attention_shows_one_readout_row_and_maps_that_fit_a_screen(long_li
     ml, paths = long_library
     at = open_explain(ml, paths["self-soft"])
     soft = by_key(at, "heat_soft")
-    assert len(soft["data"][0]["z"]) == 1 and soft["layout"]["yaxis"]["ticktext"] == ["all 10 recommendations"]
+    assert len(soft["data"][0]["z"]) == 1 and soft["layout"]["yaxis"]["ticktext"] == ["all"]
+    assert "all 10 recommendations" in soft["data"][0]["text"][0][0]
     last_rows, full = by_key(at, "layers_last_rows"), by_key(at, "layers_full_map")
     assert len(last_rows["data"][0]["z"]) == 4  # 2 layers x 2 heads, each its own row
     assert len(full["data"][0]["z"]) == len(full["data"][0]["z"][0]) == 30
     assert last_rows["layout"]["height"] <= 320 and full["layout"]["height"] <= 540
-    at.selectbox(key="_explain_why").set_value(3).run()
+    widget(at, "selectbox", "_explain_why").set_value(3).run()
     by_key(at, "why_bars")  # the "See why" bars are valid plotly too

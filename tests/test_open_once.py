@@ -1,12 +1,15 @@
 """Open once: a checkpoint's light metadata comes from its sidecar without loading the weights (also
 after a copy or a fresh checkout changed its time, and for an old checkpoint after its first read);
-a model opened from a checkpoint draws no random numbers; a trained model reaches Explain from the
-worker's weights, equal to what its file holds, and the app reads neither its file nor the library's
-copy on the way from Train to Explain."""
+a model opened from a checkpoint draws no random numbers; a model imported from another library (in a session's
+thread) draws none either, gets its sidecar like any other and opens through the same path, scoring as
+imported; a trained model reaches
+Explain from the worker's weights, equal to what its file holds, and the app reads neither its file nor
+the library's copy on the way from Train to Explain."""
 import json
 import os
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,15 +17,18 @@ from job_runners import WAIT
 
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
+from recsys_core.imports import import_model, save_imported
 from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.models.features import with_item_features
 from recsys_core.store import checkpoint, library, sidecar
 from recsys_core.store.checkpoint import FILENAME, load_model, make_meta, save_checkpoint
+from recsys_core.store.opened import open_model
 from recsys_core.training.config import TrainConfig
 from ui import jobs
 
 SEQ = torch.tensor([[0] * 5 + list(range(1, 16))])  # (1, 20) a fixed history
+IMPORTED = Path(__file__).resolve().parent / "data" / "imported" / "recbole-sasrec.pth"  # RecBole 1.2.1's own file
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +126,25 @@ def test_opening_a_checkpoint_draws_no_random_numbers_and_scores_as_saved(tmp_pa
         assert torch.equal(torch.random.get_rng_state(), before), arch
         with torch.no_grad():
             assert torch.equal(model.score(SEQ), saved.score(SEQ)), arch
+
+
+def test_an_imported_model_is_listed_from_its_sidecar_and_opens_as_imported(tmp_path, sample, loads):
+    before = torch.random.get_rng_state()
+    imported = import_model(str(IMPORTED), "sample", evaluate_it=False)
+    assert torch.equal(torch.random.get_rng_state(), before)  # imports run in a session's thread
+    loads.clear()  # the import itself reads the foreign file
+    path = save_imported(imported, str(tmp_path / "imp"))
+    entry = library.save_to_library(str(tmp_path / "imp"), imported.meta.model_name, "sample", lib=str(tmp_path / "lib"))
+    meta = checkpoint.read_meta(entry.path)
+    assert loads == [] and os.path.exists(sidecar.sidecar_path(path))
+    assert meta.model_config.source.library == "RecBole" and meta.family.imported
+    assert library.hard_partner(entry.path, {entry.path: meta}) is None
+    loaded = open_model(entry.path, data=sample)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert loads == [entry.path]  # opened with one read of the checkpoint
+    seq = SEQ[:, -imported.meta.max_len:]
+    with torch.no_grad():
+        assert torch.equal(loaded.model.score(seq), imported.model.score(seq))
 
 
 def test_a_trained_model_comes_back_from_the_worker_as_its_file_holds_it(tmp_path, sample, loads):

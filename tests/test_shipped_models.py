@@ -37,6 +37,6 @@ def test_shipped_target_attention_finds_the_planted_triggers():
     data = prepare(load_sample())
     planted = planted_map(data, load_sample().items)
     acc = planted_accuracy(open_model(str(Path(SHIPPED_DIR) / "target-soft" / "model.pt"), data=data), planted)
-    assert acc["cases"] > 100
-    assert acc["soft_top_is_trigger"] > 10 * acc["chance"] and acc["soft_top_is_trigger"] > 0.8
+    assert acc.cases > 100
+    assert acc.soft_top_is_trigger > 10 * acc.chance and acc.soft_top_is_trigger > 0.8
     assert planted_accuracy(open_model(str(Path(SHIPPED_DIR) / "mean" / "model.pt"), data=data), planted) is None

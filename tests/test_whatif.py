@@ -67,9 +67,11 @@ def test_what_if_matches_scoring_the_edited_history(loaded):
     # items older than the window are still the user's: never recommended back
     assert [r.item_id for r in res.after.recommendations] == _top(loaded, res.history, res.history, 5)
     assert [m.after for m in res.moves[:5]] == [1, 2, 3, 4, 5]
-    before = {r.item_id: None if r.rank is None else r.rank + 1 for r in res.before.recommendations + res.before.why_not}
+    unedited = _top(loaded, full, full, data.n_items - len(set(full)))  # the whole ranking before the edit
     for m in res.moves[:5]:
-        assert m.before == before.get(m.item_id)
+        assert m.before == (unedited.index(m.item_id) + 1 if m.item_id in unedited else None)
+    assert [m.item_id for m in res.moves if m.after is None] == [i for i in unedited[:5] if i not in
+                                                                [m.item_id for m in res.moves[:5]]]
     assert all(m.after is None for m in res.moves[5:])  # those that left the top 5
 
 

@@ -2,12 +2,15 @@
 
 Every attention heatmap uses one colour scale, cividis (readable with the common colour-vision
 deficiencies and in both themes), fixed to 0..1 on a square-root ramp, so two maps side by side
-compare cell by cell and small soft weights stay visible.
+compare cell by cell and small soft weights stay visible; a long map can instead colour each row by
+its share of its own largest weight, or the weights on a log scale (SCALES), said on its colour bar.
 Axes are positional (0..n-1) with titles as tick text, so two history items with the same title stay
 two columns; long tick labels are shortened from the middle (the start and the distinguishing end,
 often a model number or a year, both stay) and the hover carries the full text. Heights are capped,
 so a map with many rows stays on one screen.
 """
+import math
+
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
@@ -41,26 +44,52 @@ def _cell(v) -> str:
     return "not in this model's view" if v is None else f"{v:.3f}"
 
 
+# How a map's colours read its weights (the page's "Colour scale" choice); each says so on the chart.
+SCALES = {"weight": "weight, 0 to 1", "row": "each row's share of its largest weight", "log": "weight, log scale"}
+LOG_FLOOR = -4  # log10 of the smallest weight the log scale tells apart (0.0001); smaller ones share its colour
+LINEAR = [[i / 20, c] for i, c in enumerate(sample_colorscale("Cividis", [i / 20 for i in range(21)]))]
+
+
+def _coloured(weights, scale: str):
+    """(z values, zmin, zmax, colour scale, colour-bar ticks) for weights rows x cols in [0, 1] under `scale`."""
+    if scale == "row":
+        z = [[None if v is None else (v / top if top > 0 else 0.0) for v in row]
+             for row in weights for top in [max((v for v in row if v is not None), default=0.0)]]
+        return z, 0.0, 1.0, SCALE, dict(tickvals=[0, 0.25, 0.5, 1], ticktext=["0", "¼", "½", "the row's max"])
+    if scale == "log":
+        z = [[None if v is None else max(LOG_FLOOR, math.log10(v)) if v > 0 else LOG_FLOOR for v in row]
+             for row in weights]
+        ticks = list(range(LOG_FLOOR, 1))
+        return z, float(LOG_FLOOR), 0.0, LINEAR, dict(tickvals=ticks, ticktext=[f"{10.0 ** t:g}" for t in ticks])
+    return weights, 0.0, 1.0, SCALE, dict(tickvals=[0, 0.1, 0.25, 0.5, 1])
+
+
+def column_ticks(cols: list[str], backs: list[int]) -> tuple[list[str], str]:
+    """Tick text for the history columns and what it means: the titles while they fit (12 columns or
+    fewer), else how many steps back each item is: short, exact at any length, one per column."""
+    if len(cols) <= 12:
+        return [short(c, 24) for c in cols], ""
+    return [str(b) for b in backs], "steps back; hover for titles"
+
+
 def attention_heatmap(weights, rows: list[str], cols: list[str], *, title: str = "", cell_word: str = "weight",
                       marks=(), row_name: str = "Recommendation", col_name: str = "History item",
                       col_notes: list[str] | None = None, height: int | None = None,
-                      show_scale: bool = True, label_len: int = 24, max_labels: int = 24,
-                      x_title: str = "", col_ticks: list[str] | None = None, max_height: int = 640,
-                      always_label=()) -> go.Figure:
-    """weights: rows x cols in [0, 1] (None: a blank cell); rows/cols: full labels (shortened on the axes,
-    whole in the hover).
+                      show_scale: bool = True, label_len: int = 24, x_title: str = "",
+                      col_ticks: list[str] | None = None, row_ticks: list[str] | None = None,
+                      max_height: int = 640, scale: str = "weight", max_ticks: int = 60) -> go.Figure:
+    """weights: rows x cols in [0, 1] (None: a blank cell); rows/cols: full labels (whole in the hover).
 
     marks: (row, col) cells to outline, e.g. where the planted trigger sits. col_notes: extra hover
-    text per column (e.g. "3 steps back"). col_ticks: tick text per column instead of the shortened
-    titles (the compact view labels positions). With more than `max_labels` columns only every n-th
-    column is labelled, counting back from the most recent, and those in `always_label` (the hover
-    still names every cell).
-    x_title: a line under the map (e.g. how many older items are hidden). Rows shrink so the figure
-    stays within `max_height` pixels.
+    text per column (e.g. "3 steps back"). col_ticks / row_ticks: the axes' tick text (default: the
+    labels, shortened). Every column is labelled up to `max_ticks` columns, beyond that every n-th,
+    counting back from the most recent (the hover names every cell). scale: how colours read the
+    weights (SCALES), stated on the colour bar. x_title: a line under the map. Rows shrink so the
+    figure stays within `max_height` pixels.
     """
     n_rows, n_cols = len(rows), len(cols)
-    step = -(-n_cols // max_labels)
-    labelled = sorted({c for c in range(n_cols) if (n_cols - 1 - c) % step == 0} | set(always_label))
+    step = -(-n_cols // max_ticks)
+    labelled = [c for c in range(n_cols) if (n_cols - 1 - c) % step == 0]
     notes = col_notes or [""] * n_cols
     ticks = col_ticks or [short(c, label_len) for c in cols]
     marked = set(marks)
@@ -73,11 +102,12 @@ def attention_heatmap(weights, rows: list[str], cols: list[str], *, title: str =
     bottom = int(label_px * (1.0 if n_cols > 12 else 0.75)) + 30 + (20 if x_title else 0)
     top = 40 if title else 10
     row_px = max(4, min(26, (max_height - bottom - top) // max(1, n_rows)))
-    heat = dict(type="heatmap", z=weights, x=list(range(n_cols)), y=list(range(n_rows)), zmin=0.0, zmax=1.0,
-                colorscale=SCALE, text=hover, hovertemplate="%{text}<extra></extra>", xgap=gap,
-                ygap=1 if n_rows <= 40 else 0,
-                showscale=show_scale and n_rows >= 4,  # a colour bar squeezed into one or two rows is unreadable
-                colorbar=dict(title=dict(text="weight", side="right"), tickvals=[0, 0.1, 0.25, 0.5, 1], thickness=12))
+    z, zmin, zmax, colours, bar = _coloured(weights, scale)
+    heat = dict(type="heatmap", z=z, x=list(range(n_cols)), y=list(range(n_rows)), zmin=zmin, zmax=zmax,
+                colorscale=colours, text=hover, hovertemplate="%{text}<extra></extra>", xgap=gap,
+                ygap=1 if n_rows <= 40 else 0, showscale=show_scale,
+                colorbar=dict(title=dict(text=SCALES.get(scale, scale), side="right"), thickness=12, **bar))
+    rows_shown = row_px >= 11
     layout = dict(
         title=dict(text=title, font=dict(size=14)) if title else None,
         height=height or max(150, row_px * n_rows + bottom + top),
@@ -85,16 +115,16 @@ def attention_heatmap(weights, rows: list[str], cols: list[str], *, title: str =
         shapes=[dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color=ORANGE, width=3))
                 for r, c in marks],
         xaxis=dict(tickmode="array", tickvals=labelled, ticktext=[ticks[c] for c in labelled],
-                   tickangle=_tick_angle(n_cols), tickfont=dict(size=11), showgrid=False, zeroline=False,
+                   tickangle=_tick_angle(n_cols) if not col_ticks or n_cols <= 12 else 0 if n_cols <= 25 else -90,
+                   tickfont=dict(size=11 if n_cols <= 40 else 9), showgrid=False, zeroline=False,
                    title=dict(text=x_title, font=dict(size=12)) if x_title else None),
-        yaxis=dict(tickmode="array", tickvals=list(range(n_rows)) if row_px >= 11 else [],
-                   ticktext=[short(r, label_len) for r in rows] if row_px >= 11 else [],
+        yaxis=dict(tickmode="array", tickvals=list(range(n_rows)) if rows_shown else [],
+                   ticktext=(row_ticks or [short(r, label_len) for r in rows]) if rows_shown else [],
                    autorange="reversed", tickfont=dict(size=11), showgrid=False, zeroline=False),
     )
     # Built from plain dicts without plotly's per-value validation (the bulk of a map's server time); every
     # key above is a valid heatmap/layout property, which the tests' figures (validated by plotly) confirm.
-    fig = go.Figure(data=[heat], layout={k: v for k, v in layout.items() if v is not None}, _validate=False)
-    return fig
+    return go.Figure(data=[heat], layout={k: v for k, v in layout.items() if v is not None}, _validate=False)
 
 
 def why_figure(labels: list[str], soft: list[float] | None, influence: list[float] | None,

@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from recsys_core.models import FAMILIES
+from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.library import save_to_library
 from recsys_core.store.sidecar import identity
@@ -32,12 +32,12 @@ from recsys_core.training.config import TrainConfig
 from ui import model_pick
 from ui.charts import BLUE, ORANGE, short
 from ui.jobs import TrainingJob
-from ui.state import data_dir, friendly, model_meta, opened, prepared
+from ui.state import Version, data_dir, friendly, model_meta, opened, prepared
 
 AUTO = "automatic baseline"
 UNSAVED = "this session, not saved"
 UPLOADED = "uploaded in this session"
-BASELINES = [f for f in FAMILIES.values() if not f.attention_has_focus]  # popular, mean: no item singled out
+BASELINES = [f for f in NATIVE_FAMILIES.values() if not f.attention_has_focus]  # popular, mean: no item singled out
 BASELINE_SECONDS = 15  # mean's training cap: it is near its best after a few epochs (2 s on the embedded data)
 BASELINE_WAIT_S = 20  # how long a page run waits for them; then a note waits, and the page reruns
 BAR_LABEL = 44  # characters of a name beside the bars; longer names are cut in the middle
@@ -230,8 +230,8 @@ def metrics_table(models: list[Compared]):
 def planted_table(found: list[tuple[Compared, dict]]):
     """How often each model's attention finds the planted trigger (embedded data)."""
     soft, hard = "Soft attention's top item is the trigger", "Hard pick is the trigger"
-    rows = [{"Model": c.name, "Kind": c.kind, "Cases": r["cases"], soft: r["soft_top_is_trigger"],
-             hard: r["hard_pick_is_trigger"], "Chance": r["chance"]} for c, r in found]
+    rows = [{"Model": c.name, "Kind": c.kind, "Cases": r.cases, soft: r.soft_top_is_trigger,
+             hard: r.hard_pick_is_trigger, "Chance": r.chance} for c, r in found]
     config = {col: st.column_config.ProgressColumn(col, format="percent", min_value=0, max_value=1)
               for col in (soft, hard)}
     config["Cases"] = st.column_config.NumberColumn(format="localized")
@@ -256,10 +256,10 @@ def ndcg_bars(models: list[Compared]) -> go.Figure:
 
 
 @st.cache_data(max_entries=64, show_spinner="Running every explainer on the planted cases…")
-def _hits(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> dict:
+def _hits(version: Version, data_dir_: str | None):
     from recsys_core.explain.planted import planted_for_model
     from recsys_core.explain.planted_hits import planted_hits
-    loaded = opened(path, data_dir_)
+    loaded = opened(version, data_dir_)
     return planted_hits(loaded, planted_for_model(loaded, data_dir_))
 
 
@@ -267,11 +267,11 @@ def explainer_hits_table(picked: list[Compared]):
     """Planted hit@1 / hit@3 of every explainer for each model (issue: which explainer finds the truth)."""
     rows = []
     for c in picked:
-        version = identity(c.path)
-        hits = _hits(*version, data_dir()) if c.meta.attention is not None and version else {}
-        for name, h in (hits.get("by_explainer") or {}).items():
-            rows.append({"Model": c.label, "Explainer": name, "Hit@1": h["hit@1"], "Hit@3": h["hit@3"],
-                         "Chance@1": hits["chance@1"]})
+        version = identity(c.path)  # None: deleted meanwhile, nothing to measure
+        hits = _hits(version, data_dir()) if c.meta.attention is not None and version else None
+        for name, h in (hits.by_explainer if hits else {}).items():
+            rows.append({"Model": c.label, "Explainer": name, "Hit@1": h.hit_at_1, "Hit@3": h.hit_at_3,
+                         "Chance@1": hits.chance_at_1})
     if not rows:
         st.caption("No planted cases for these models.")
         return

@@ -1,5 +1,6 @@
 """The Models section of the Train page: the selected model, shipped and saved models (load,
-download, delete with a confirmation), the library's disk use, and uploading a checkpoint."""
+download, delete with a confirmation), the library's disk use, uploading a checkpoint, and importing
+one trained elsewhere (import_view)."""
 import functools
 import os
 import time
@@ -9,6 +10,7 @@ import streamlit as st
 from recsys_core.data.registry import resolve_path
 from recsys_core.errors import UserError
 from recsys_core.store import library
+from ui import import_view
 from ui.data_view import save_upload
 from ui.state import data_dir, friendly, model_meta, select_model, session_dir
 
@@ -144,6 +146,7 @@ def upload_checkpoint():
 
 
 def models():
+    import_view.done_note()
     selected()
     entries = library.list_models()
     shipped = [e for e in entries if e.shipped]
@@ -162,3 +165,5 @@ def models():
         _row(e)
     st.subheader("Upload a checkpoint")
     upload_checkpoint()
+    st.subheader("Import a model trained elsewhere")
+    import_view.section()

@@ -1,21 +1,20 @@
-"""The Explain page's measured explanation of one recommendation: sentences generated from measured
-numbers (recsys_core.explain.words, never contradicting them), every explainer's faithfulness
-against the random-order floor, and the counterfactual verified by re-scoring
-(recsys_core.explain.report.explain_item, the `explain` command's document)."""
-import os
-
+"""The Explain page's measured explanation of one recommendation: the claims made from measured numbers
+(recsys_core.claims.measured: ranks after removals, the counterfactual, each re-scored), and every
+explainer's faithfulness against the random-order floor (recsys_core.explain.report.explain_item, the
+`explain` command's document)."""
 import pandas as pd
 import streamlit as st
 
 from recsys_core.explain.report import explain_item
-from ui.state import data_dir, friendly, opened
+from ui.state import Version, data_dir, friendly, opened, version_of
+from ui.why_view import say
 
 AUTO_UP_TO = 100  # history items: up to this many the report is computed at once; beyond, on request
 
 
 @st.cache_data(max_entries=128, show_spinner="Measuring every explainer…")
-def _report(path: str, mtime: float, data_dir_: str | None, user_id: str, item_id: str, k: int):
-    return explain_item(opened(path, data_dir_), user_id, item_id=item_id, top_k=k)
+def _report(version: Version, data_dir_: str | None, user_id: str, item_id: str, k: int):
+    return explain_item(opened(version, data_dir_), user_id, item_id=item_id, top_k=k)
 
 
 def explainers_frame(rep) -> pd.DataFrame:
@@ -33,24 +32,16 @@ def explainers_frame(rep) -> pd.DataFrame:
 
 
 def measured(path: str, res, rec, k: int, key: str):
-    if rec.soft is None:
-        return
     if len(res.history) > AUTO_UP_TO and not st.toggle(
             f"Measure every explainer on this recommendation (a few seconds at {len(res.history):,} items)",
             key=f"{key}_measure"):
         return
-    rep = friendly(_report, path, os.path.getmtime(path), data_dir(), res.user_id, rec.item_id, k)
+    rep = friendly(lambda: _report(version_of(path), data_dir(), res.user_id, rec.item_id, k))
     if rep is None:
         return
     with st.container(border=True):
-        st.markdown("**In plain words (from the measured numbers):** " + " ".join(rep.words))
-        cf = rep.counterfactual
-        if cf.found:
-            gone = ", ".join(f"*{rep.history[p]['title']}*" for p in cf.removed)
-            st.caption(f"Verified by re-scoring: without {gone} this item falls to #{cf.rank_after + 1:,}.")
-        else:
-            st.caption(f"No set of up to {cf.max_removals} history items takes it out of the top {rep.top_k} "
-                       "(each step re-scored).")
+        st.markdown("**Measured on the model** (every rank re-scored, as the what-if editor would):")
+        say(rep.claims)
     with st.expander("Which explanation to believe? Every explainer, measured", icon=":material/science:"):
         st.dataframe(explainers_frame(rep), hide_index=True,
                      column_config={c: st.column_config.NumberColumn(format="%.3f") for c in

@@ -6,7 +6,7 @@ import streamlit as st
 
 from recsys_core.store import library
 from recsys_core.store.meta import CheckpointMeta
-from recsys_core.training.stop import training_sentence
+from recsys_core.claims.edits import training_claim
 from ui.state import model_meta
 
 
@@ -75,12 +75,11 @@ def choose_model(opts: dict[str, str], entries) -> str:
 def choose_hard_model(opts: dict[str, str], model_path: str) -> str | None:
     """Sidebar selectbox bound to session "hard_model_path": a hard-trained model shown beside the
     chosen one. None in the session means "the default" (the shipped target-hard); "" means none."""
-    metas = {p: model_meta(p) for p in opts if p != model_path}
-    hard = {p: opts[p] for p, meta in metas.items() if meta is not None and meta.hard_trained}
+    metas = {p: model_meta(p) for p in opts}
+    hard = {p: text for p, text in opts.items() if p != model_path and metas[p] is not None and metas[p].hard_trained}
     current = st.session_state.get("hard_model_path")
     if current != "" and current not in hard:
-        shipped = [p for p in hard if p.startswith(library.SHIPPED_DIR) and metas[p].model_name == "target-hard"]
-        current = (shipped or list(hard) or [""])[0]
+        current = library.hard_partner(model_path, metas) or ""
         st.session_state["hard_model_path"] = current or None
     st.session_state["_explain_hard"] = current
     st.selectbox("Hard-trained model beside it", [""] + list(hard), key="_explain_hard",
@@ -96,10 +95,19 @@ def _dataset_name(meta: CheckpointMeta) -> str:
     return (now.name if now else meta.dataset.name).replace("*", "\\*")
 
 
-def model_card(meta: CheckpointMeta):
+def model_line(meta: CheckpointMeta):
+    """The model in one line (name, dataset, size, NDCG@10), its full card behind an expander."""
+    ndcg = meta.metric("full", "ndcg@10")
+    with st.expander(f"**{meta.model_name}** on **{_dataset_name(meta)}** · {meta.dataset.users:,} users · "
+                     f"{meta.dataset.items:,} items" + (f" · NDCG@10 {ndcg:.3f}" if ndcg is not None else "")
+                     + " · model card", icon=":material/info:"):
+        model_card(meta, border=False)
+
+
+def model_card(meta: CheckpointMeta, border: bool = True):
     """Dataset, model, key metrics and settings of a checkpoint, in one bordered box."""
     training, cfg = meta.training, meta.model_config
-    with st.container(border=True):
+    with st.container(border=border):
         # Names as text, not st.metric values: a metric cuts a long name to "Cinem…" at this width.
         st.markdown(f"**{meta.model_name}** on **{_dataset_name(meta)}** · {meta.dataset.users:,} users · "
                     f"{meta.dataset.items:,} items")
@@ -118,6 +126,22 @@ def model_card(meta: CheckpointMeta):
                     f"dropout {cfg.dropout}" if "dropout" in uses else None,
                     f"item features ({len(cfg.feature_vocab or []):,} attribute values)" if cfg.item_features else None]
         seed = (meta.train_config or {}).get("seed")
-        trained = f"{training_sentence(training)} (on {training.device})" if training else "not trained (a baseline)"
+        if cfg.source is not None:
+            _imported_card(meta)
+            return
+        trained = f"{training_claim(training).text[:-1]} (on {training.device})" if training else \
+            "not trained (a baseline)"
         st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
                    f"random ones. Settings: {' · '.join(s for s in settings if s)} · seed {seed} · {trained}.")
+
+
+def _imported_card(meta: CheckpointMeta):
+    """The card's last lines for a model trained by another library: where it came from, its own settings,
+    how its item ids were matched, and what behaves differently from the app's own models."""
+    src, family = meta.model_config.source, meta.family
+    settings = " · ".join(f"{k} {v}" for k, v in src.settings.items() if k != "archive_bytes")
+    st.caption(f"Metrics @10 on the held-out last item: full = ranked against every item, sampled = against 100 "
+               f"random ones. Imported from **{src.library}** ({src.model}, file `{src.file}`), not trained here: "
+               f"{settings}. Item ids: {src.id_map}.")
+    if family.notes:
+        st.caption(family.notes)

@@ -52,6 +52,22 @@ def _mtime(path: str | None) -> float:
     return os.path.getmtime(path) if path and os.path.exists(path) else 0.0
 
 
+Version = tuple[str, int, int]  # (path, size, mtime_ns): one version of a checkpoint, what its caches are keyed by
+
+
+def version_of(path: str | None) -> Version | None:
+    """The version of the checkpoint at `path` (None for no path), to key a cached function by; a one-line
+    CheckpointError when the file is gone."""
+    if not path:
+        return None
+    from recsys_core.errors import CheckpointError
+    from recsys_core.store.sidecar import identity
+    version = identity(path)
+    if version is None:
+        raise CheckpointError(f"{path}: the model is not there any more (deleted meanwhile). Fix: pick another model.")
+    return version
+
+
 @st.cache_resource(show_spinner="Loading dataset…", max_entries=8)
 def _load_raw(spec: str, data_dir_: str | None, columns_key: tuple | None, mtime: float):
     return load_dataset(spec, data_dir_, dict(columns_key) if columns_key else None)
@@ -98,14 +114,9 @@ def open_checkpoint(path: str, size: int, mtime_ns: int, data_dir_: str | None) 
     return loaded_from(meta, state, data, path)
 
 
-def opened(path: str, data_dir_: str | None) -> Loaded:
-    """The checkpoint at `path` through open_checkpoint, for code that has its data directory in hand
-    (other cached functions: they must not read the session)."""
-    from recsys_core.errors import CheckpointError
-    from recsys_core.store.sidecar import identity
-    version = identity(path)
-    if version is None:
-        raise CheckpointError(f"{path}: the model is not there any more (deleted meanwhile). Fix: pick another model.")
+def opened(version: Version, data_dir_: str | None) -> Loaded:
+    """The checkpoint version through open_checkpoint: for cached functions, which are keyed by the version
+    they open and must not read the session."""
     return open_checkpoint(*version, data_dir_)
 
 
@@ -114,7 +125,7 @@ def loaded_model(path: str | None = None) -> Loaded | None:
     path = path or st.session_state.get("model_path")
     if not path:
         return None
-    return opened(path, data_dir())
+    return opened(version_of(path), data_dir())
 
 
 def friendly(fn, *args, names: dict[str, str] | None = None, **kwargs):

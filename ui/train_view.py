@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from recsys_core.models import FAMILIES
+from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.attention import ATTENTION
 from recsys_core.models.config import ENCODERS, ModelConfig
 from recsys_core.store.checkpoint import FILENAME
@@ -18,7 +18,7 @@ from recsys_core.store.library import save_to_library
 from recsys_core.store.opened import offer
 from recsys_core.training.config import LOSSES, TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
-from recsys_core.training.stop import training_sentence
+from recsys_core.claims.edits import training_claim
 from ui.jobs import TrainingJob
 from ui.state import friendly, prepared, select_model
 
@@ -56,7 +56,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
     """Draw the settings for a dataset of n_items; returns the configs they describe."""
     restore_form()
     ss = st.session_state
-    arch = st.selectbox("Architecture", list(FAMILIES), format_func=lambda a: FAMILIES[a].label, key="train_arch")
+    arch = st.selectbox("Architecture", list(NATIVE_FAMILIES), format_func=lambda a: FAMILIES[a].label, key="train_arch")
     family = FAMILIES[arch]
     st.caption(family.about)
     attends = "attention" in family.settings
@@ -224,8 +224,9 @@ def results(job: TrainingJob):
         st.warning(s.message or "Cancelled.", icon=":material/cancel:")
         return
     r = s.result
-    box = st.warning if r.stopped == "diverged" else st.success
-    box(f"**{job.model_cfg.name}** {training_sentence(r.meta.training)}.", icon=":material/check_circle:")
+    claim = training_claim(r.meta.training)
+    box = st.warning if claim.tone == "warning" else st.success
+    box(f"**{job.model_cfg.name}**: {claim.text}", icon=":material/check_circle:")
     st.markdown("**Test results** (leave-one-out: each user's last item)")
     st.dataframe(metrics_table(r.metrics).style.format("{:.4f}"), width="stretch")
     curves(job)

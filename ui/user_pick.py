@@ -12,51 +12,39 @@ from recsys_core.explain.planted import (
     planted_accuracy,
     planted_for_model,
 )
-from recsys_core.errors import CheckpointError
-from recsys_core.store.sidecar import identity
-from ui.state import data_dir, loaded_model, opened, raw_dataset
+from ui.keys import keyed
+from ui.state import Version, data_dir, loaded_model, opened, raw_dataset, version_of
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _planted(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> dict:
-    loaded = opened(path, data_dir_)
+def planted_of(version: Version, data_dir_: str | None) -> dict:
+    """The planted truth for this checkpoint version ({} without one); for cached functions, which must not
+    read the session."""
+    loaded = opened(version, data_dir_)
     if loaded.data.causes is None:
         return {}
     # The item table from the shared dataset cache: otherwise each model on the page reads the file again.
     return planted_for_model(loaded, data_dir_, items=raw_dataset(loaded.meta.dataset.spec, data_dir_).items)
 
 
-def _version(path: str) -> tuple[str, int, int]:
-    """(path, size, mtime_ns) of the checkpoint: what the caches below are keyed by."""
-    version = identity(path)
-    if version is None:
-        raise CheckpointError(f"{path}: the model is not there any more (deleted meanwhile). Fix: pick another model.")
-    return version
-
-
 def planted(path: str) -> dict:
-    return planted_at(path, data_dir())
-
-
-def planted_at(path: str, data_dir_: str | None) -> dict:
-    """planted() with the data directory in hand, for cached functions (they must not read the session)."""
-    return _planted(*_version(path), data_dir_)
+    return planted_of(version_of(path), data_dir())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _planted_rate(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> dict | None:
-    return planted_accuracy(opened(path, data_dir_), _planted(path, size, mtime_ns, data_dir_))
+def _planted_rate(version: Version, data_dir_: str | None):
+    return planted_accuracy(opened(version, data_dir_), planted_of(version, data_dir_))
 
 
-def planted_rate(path: str) -> dict | None:
+def planted_rate(path: str):
     """How often this model's attention finds the planted trigger (embedded data only)."""
-    return _planted_rate(*_version(path), data_dir())
+    return _planted_rate(version_of(path), data_dir())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _interesting(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> list[dict]:
-    loaded = opened(path, data_dir_)
-    return interesting_users(loaded.data, _planted(path, size, mtime_ns, data_dir_), loaded=loaded)
+def _interesting(version: Version, data_dir_: str | None) -> list[dict]:
+    loaded = opened(version, data_dir_)
+    return interesting_users(loaded.data, planted_of(version, data_dir_), loaded=loaded)
 
 
 def _set_user(user_id):
@@ -72,7 +60,7 @@ def choose_user(path: str, key: str) -> str | None:
     """User id box, a random button, interesting users and "users who interacted with item X".
     Bound to session "user_id"; the first interesting user is the default."""
     data = loaded_model(path).data
-    interesting = _interesting(*_version(path), data_dir())
+    interesting = _interesting(version_of(path), data_dir())
     if not st.session_state.get("user_id") and interesting:
         st.session_state["user_id"] = interesting[0]["user_id"]
     user = st.session_state.get("user_id")
@@ -88,15 +76,15 @@ def choose_user(path: str, key: str) -> str | None:
     c3.selectbox("Interesting users", list(why), key=pick, format_func=lambda u: f"{u} · {why[u]}",
                  placeholder="Users worth a look…", on_change=lambda: _set_user(st.session_state[pick]))
     with st.expander("Find users who interacted with an item", icon=":material/search:"):
-        q = st.text_input("Item title contains", key=f"_{key}_item_q", placeholder="e.g. Tablet")
+        q = st.text_input("Item title contains", key=keyed(f"_{key}_item_q", path), placeholder="e.g. Tablet")
         hits = search_items(data, q) if q.strip() else []
         if q.strip() and not hits:
             st.caption("No item title contains that text.")
         if hits:
             titles = {h["item_id"]: f"{h['title']} ({h['interactions']:,} interactions)" for h in hits}
-            item = st.selectbox("Item", list(titles), format_func=titles.get, key=f"_{key}_item")
+            item = st.selectbox("Item", list(titles), format_func=titles.get, key=keyed(f"_{key}_item", path, q))
             users = users_who_interacted(data, item)
-            ukey = f"_{key}_item_user"
+            ukey = keyed(f"_{key}_item_user", path, item)
             st.selectbox(f"Users who interacted with it ({len(users):,} shown)", users, index=None, key=ukey,
                          placeholder="Pick a user…", on_change=lambda: _set_user(st.session_state[ukey]))
     return st.session_state.get("user_id")

@@ -57,21 +57,22 @@ def cmd_explain(args):
     names = [x for x in args.explainers.split(",") if x.strip()] if args.explainers else None
     wi = None
     if args.edit:  # what-if: the same edit text as the Explain page and its links
-        from ..data.lookup import find_item
         from ..explain.whatif import what_if
         wi = what_if(loaded, args.user, args.edit, k=args.top_k)
-    history = None if wi is None else [find_item(loaded.data, i) for i in wi.history]
+    history = None if wi is None else wi.history
     rep = explain_item(loaded, args.user, item_id=args.item, explainers=names, top_k=args.top_k,
                        max_removals=args.max_removals, history=history)
     _exports(args, loaded, wi)
     if args.json:
         doc = rep.to_json()
         if wi is not None:
-            doc["what_if"] = {"edit": wi.edit, "moves": [vars(m) for m in wi.moves]}
+            doc["what_if"] = {"edit": wi.edit, "steps": [c.text for c in _steps(loaded, wi)],
+                              "moves": [vars(m) for m in wi.moves]}
         print(json.dumps(doc, indent=2))
         return
     if wi is not None:
-        print(f"what if ({wi.edit}): the top {args.top_k} on the edited history")
+        print(f"what if ({wi.edit}): " + " ".join(c.text for c in _steps(loaded, wi))
+              + f" The top {args.top_k} on the edited history:")
         for m in wi.moves:
             print(f"  {'#' + str(m.after) if m.after else 'out':>5}  {m.arrow:<4} was "
                   f"{'#' + str(m.before) if m.before else 'not ranked':<11} {m.title}")
@@ -79,15 +80,24 @@ def cmd_explain(args):
     print_report(rep)
 
 
+def _steps(loaded, wi):
+    from ..claims.edits import edit_claims
+    return edit_claims(wi.original, wi.edit, dict(zip(map(str, loaded.data.item_ids), map(str, loaded.data.titles))))
+
+
 def _exports(args, loaded, wi):
     """--html / --csv: the user's explanation (the Explain page's view of it) as a file, written atomically."""
     if not (args.html or args.csv):
         return
     from ..atomic import atomic_write_bytes
+    from ..claims.edits import edit_claims
     from ..explain.export import to_csv, to_html
-    from ..explain.user import explain_user
-    expl = wi.after if wi is not None else explain_user(loaded, args.user, k=args.top_k)
-    for path, text in ((args.html, to_html(expl) if args.html else ""), (args.csv, to_csv(expl) if args.csv else "")):
+    from ..explain.page import explain_page
+    page = explain_page(loaded, args.user, k=args.top_k, history=wi.history if wi is not None else None)
+    titles = dict(zip(map(str, loaded.data.item_ids), map(str, loaded.data.titles)))
+    steps = edit_claims(wi.original, wi.edit, titles) if wi is not None else None
+    for path, text in ((args.html, to_html(page, whatif=wi, steps=steps) if args.html else ""),
+                       (args.csv, to_csv(page.expl) if args.csv else "")):
         if path:
             try:
                 atomic_write_bytes(path, lambda f, t=text: f.write(t.encode("utf-8")))

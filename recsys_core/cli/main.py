@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import SettingError, UserError
-from . import data_commands, explain_commands, model_commands
+from . import claims_commands, data_commands, explain_commands, import_commands, model_commands
 
 
 def flag(field: str) -> str:
@@ -22,13 +22,15 @@ def build_parser() -> argparse.ArgumentParser:
     data_commands.register(sub)
     model_commands.register(sub)
     explain_commands.register(sub)
+    claims_commands.register(sub)
+    import_commands.register(sub)
     return ap
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        code = args.func(args)  # a command may return its own exit status (check-claims: 1 on a contradiction)
     except SettingError as e:  # the core names the config field; say it as the flag to change
         print(f"error: {e.phrased(flag)}", file=sys.stderr)
         return 2
@@ -38,4 +40,4 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0

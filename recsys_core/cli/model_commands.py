@@ -44,8 +44,9 @@ def cmd_train(args):
               file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
-    from ..training.stop import training_sentence
-    print(f"\nsaved {out.path}: {training_sentence(out.meta.training)}", file=sys.stderr)
+    from ..claims.edits import training_claim
+    if out.meta is not None:  # under torchrun only rank 0 saves (and has metadata to say)
+        print(f"\nsaved {out.path}: {training_claim(out.meta.training).text}", file=sys.stderr)
     for proto in m:
         print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
     if args.ratings and world_from_env().main:
@@ -72,14 +73,14 @@ def _planted(loaded) -> dict:
     from ..explain.planted import planted_for_model
     from ..explain.planted_hits import planted_hits
     hits = planted_hits(loaded, planted_for_model(loaded))
-    if not hits:
+    if hits is None:
         return {}
     out = {}
-    own = hits["by_explainer"].get("attention") if loaded.model.attention_has_focus else None
+    own = hits.by_explainer.get("attention") if loaded.model.attention_has_focus else None
     if own is not None:
-        out = {"planted_cause_hit@1": own["hit@1"], "planted_cause_hit@3": own["hit@3"]}
-    return {**out, "planted_cases": hits["cases"], "planted_chance@1": hits["chance@1"],
-            "planted_by_explainer": hits["by_explainer"]}
+        out = {"planted_cause_hit@1": own.hit_at_1, "planted_cause_hit@3": own.hit_at_3}
+    return {**out, "planted_cases": hits.cases, "planted_chance@1": hits.chance_at_1,
+            "planted_by_explainer": hits.to_json()["by_explainer"]}
 
 
 def cmd_evaluate(args):
@@ -142,6 +143,7 @@ def _weights_line(ws, history, n=3):
 
 
 def cmd_recommend(args):
+    from ..claims.recommendation import recommendation_claims
     from ..explain.user import explain_user
     from ..store.opened import open_model
     loaded = open_model(args.model, args.dataset, args.data_dir)
@@ -165,10 +167,13 @@ def cmd_recommend(args):
         print(f"  {r.score:8.3f}  {r.title}")
         print(f"            soft: {_weights_line(r.soft, res.history)}")
         print(f"            hard: {_weights_line(r.hard, res.history, 1)}")
+        for claim in recommendation_claims(r, res):
+            if not claim.detail:
+                print(f"            {claim.text}")
 
 
 def register(sub):
-    from ..models import FAMILIES
+    from ..models import NATIVE_FAMILIES as FAMILIES  # imported families are not trained here
     from ..models.attention import ATTENTION
     from ..models.config import ENCODERS, ModelConfig
     from ..training.config import LOSSES, STOP_METRICS, TrainConfig

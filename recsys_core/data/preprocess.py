@@ -54,10 +54,16 @@ class Prepared:
         return np.diff(self.offsets)
 
     def user_index(self) -> dict:
-        return {uid: i for i, uid in enumerate(self.user_ids)}
+        """user id -> user index, built once (read-only: shared by every caller)."""
+        if "_user_index" not in self.__dict__:
+            self.__dict__["_user_index"] = {uid: i for i, uid in enumerate(self.user_ids)}
+        return self.__dict__["_user_index"]
 
     def item_index(self) -> dict:
-        return {iid: i for i, iid in enumerate(self.item_ids) if i > 0}
+        """item id -> item index, built once (read-only: shared by every caller)."""
+        if "_item_index" not in self.__dict__:
+            self.__dict__["_item_index"] = {iid: i for i, iid in enumerate(self.item_ids) if i > 0}
+        return self.__dict__["_item_index"]
 
 
 def prepare(ds: Dataset, config: PrepConfig | None = None) -> Prepared:

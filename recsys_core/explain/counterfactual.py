@@ -8,15 +8,14 @@
                         each alone raises its score, by occlusion) and whether removing up to N of
                         them, strongest first, brings it into the top k
 Positions are 0-based over the visible history, oldest first; ranks are 0-based among the items the
-user has not interacted with.
+user has not interacted with, removals by the one removal rule (removal.py), as the what-if editor.
 """
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
-from .explainers.common import remove_items
-from .faithfulness import score_and_rank
+from .removal import Viewed, rescore
 
 MAX_REMOVALS = 5  # "a few removals": beyond that a counterfactual says little about one recommendation
 
@@ -52,12 +51,12 @@ class Counterfactual:
 
 
 def _prefix_rows(seq: torch.Tensor, n: int, order: np.ndarray, upto: int) -> torch.Tensor:
-    """(upto + 1, L): the history, then with order[:1], order[:2], ... removed."""
+    """(upto + 1, L) bool: nothing removed, then order[:1], order[:2], ..."""
     L = seq.shape[1]
     drop = torch.zeros(upto + 1, L, dtype=torch.bool, device=seq.device)
     for k in range(1, upto + 1):
         drop[k:, L - n + int(order[k - 1])] = True  # row j has the first j items of the order removed
-    return remove_items(seq.expand(upto + 1, -1), drop)
+    return drop
 
 
 def _steps(order, s, r, upto) -> list[Step]:
@@ -65,14 +64,14 @@ def _steps(order, s, r, upto) -> list[Step]:
 
 
 @torch.no_grad()
-def drop_counterfactual(model, seq: torch.Tensor, item: int, orders: dict, top_k: int = 10,
-                        exclude: torch.Tensor | None = None, max_removals: int = MAX_REMOVALS) -> Counterfactual:
-    """orders {explainer: positions most important first}; seq (1, L)."""
-    n = int((seq[0] > 0).sum())
+def drop_counterfactual(model, base: Viewed, item: int, orders: dict, top_k: int = 10,
+                        max_removals: int = MAX_REMOVALS) -> Counterfactual:
+    """orders {explainer: positions most important first}; base: the history and what the user has."""
+    seq, n = base.seq, base.n
     upto = min(max_removals, n)
     names = list(orders)
     rows = torch.cat([_prefix_rows(seq, n, np.asarray(orders[name]), upto) for name in names])
-    s, r = score_and_rank(model, rows, item, exclude)
+    s, r = rescore(model, base, rows, item)
     s, r = s.reshape(len(names), upto + 1), r.reshape(len(names), upto + 1)
     best, best_key = 0, None
     for j in range(len(names)):
@@ -90,14 +89,14 @@ def drop_counterfactual(model, seq: torch.Tensor, item: int, orders: dict, top_k
 
 
 @torch.no_grad()
-def why_not(model, seq: torch.Tensor, item: int, occlusion: np.ndarray, top_k: int = 10,
-            exclude: torch.Tensor | None = None, max_removals: int = MAX_REMOVALS) -> Counterfactual:
+def why_not(model, base: Viewed, item: int, occlusion: np.ndarray, top_k: int = 10,
+            max_removals: int = MAX_REMOVALS) -> Counterfactual:
     """occlusion (n,): score drop when each item is removed (negative: its removal raises the score)."""
-    n = int((seq[0] > 0).sum())
+    seq, n = base.seq, base.n
     occlusion = np.asarray(occlusion, dtype=np.float64)
     down = [int(p) for p in np.argsort(occlusion, kind="stable") if occlusion[p] < 0]
     upto = min(max_removals, len(down))
-    s, r = score_and_rank(model, _prefix_rows(seq, n, np.asarray(down, dtype=int), upto), item, exclude)
+    s, r = rescore(model, base, _prefix_rows(seq, n, np.asarray(down, dtype=int), upto), item)
     inside = np.flatnonzero(r[1:] < top_k)
     found = len(inside) > 0 and r[0] >= top_k
     k = int(inside[0]) + 1 if found else 0

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..data.preprocess import pad_left, split_ends
+from ..data.preprocess import split_ends
+from ..models.ranking import top_items, usable_scores
 from ..store.opened import Loaded
 from .explainers import EXPLAINERS, chosen
 from .faithfulness import RANDOM_ORDERS, faithfulness
+from .removal import Viewed, stacked
 
 MAX_USERS = 200  # enough for intervals of a few hundredths; every user costs one batched pass per order
 
@@ -57,10 +59,11 @@ def wilson_interval(hits: int, n: int, z: float = 1.96) -> Interval:
 
 @torch.no_grad()
 def _top_items(model, seq, users, data, ends) -> list[int]:
-    scores = model.score(seq).float()
+    """Each user's top recommendation before their held-out item, by the one ranking path."""
+    scores = usable_scores(model.score(seq))
     for j, u in enumerate(users):
         scores[j, torch.from_numpy(data.items[data.offsets[u]:ends[u]]).to(scores.device)] = float("-inf")
-    return scores.argmax(1).tolist()
+    return [top_items(row, 1)[0] for row in scores]
 
 
 def dataset_faithfulness(loaded: Loaded, names=None, max_users: int = MAX_USERS, seed: int = 0,
@@ -75,17 +78,18 @@ def dataset_faithfulness(loaded: Loaded, names=None, max_users: int = MAX_USERS,
     users = np.sort(rng.choice(users, min(max_users, len(users)), replace=False))
     if len(users) == 0:
         return {}
-    seq = pad_left(data, ends[users], L, users).to(device)  # (U, L)
+    views = [Viewed.of(data.items[data.offsets[u]:ends[u]], L, data.n_items, device) for u in users]
+    seq, older = stacked(views)  # (U, L), (U, E)
     items = torch.tensor(_top_items(model, seq, users, data, ends), device=device)[:, None]  # (U, 1)
-    imp = {name: EXPLAINERS[name](model, seq, items)[:, 0].float().cpu().numpy() for name in names}  # (U, L)
-    occl = imp["occlusion"] if "occlusion" in imp else EXPLAINERS["occlusion"](model, seq, items)[:, 0].cpu().numpy()
+    imp = {name: EXPLAINERS[name](model, seq, items, older)[:, 0].float().cpu().numpy() for name in names}  # (U, L)
+    occl = imp["occlusion"] if "occlusion" in imp else \
+        EXPLAINERS["occlusion"](model, seq, items, older)[:, 0].cpu().numpy()
     area = {name: [] for name in names}
     rand_area, hurts = [], {name: 0 for name in names}
     for j in range(len(users)):
-        row = seq[j:j + 1]
-        n = int((row > 0).sum())
+        n = views[j].n
         per = {name: imp[name][j, -n:] for name in names}
-        f = faithfulness(model, row, int(items[j, 0]), per, occlusion=occl[j, -n:], random_orders=random_orders,
+        f = faithfulness(model, views[j], int(items[j, 0]), per, occlusion=occl[j, -n:], random_orders=random_orders,
                          seed=seed + j, with_rank=False)
         rand_area.append(f["random"].deletion_area)
         random_drop = float(occl[j, -n:].mean())  # removing one item drawn at random, on average

@@ -19,10 +19,13 @@ class HistoryItem:
     timestamp: int  # epoch seconds, or the row order for data without times
     steps_back: int  # 1 = the most recent
     rating: float | None = None
-    cause: str | None = None  # embedded data: "taste", "popular" or "trigger <item id>"
+    cause: str | None = None  # embedded data: "taste", "popular" or "trigger <item id>" (the JSON's form)
+    trigger_title: str | None = None  # a planted follow-up: the title of the trigger it follows (not in the JSON)
 
     def to_json(self) -> dict:
-        return _json(self, ("rating", "cause"))
+        out = _json(self, ("rating", "cause"))
+        del out["trigger_title"]
+        return out
 
 
 @dataclass

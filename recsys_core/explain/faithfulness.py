@@ -11,9 +11,10 @@
 and the same numbers for random orders (their mean over RANDOM_ORDERS permutations) as the floor
 (its rank curve is left NaN: ranking the whole catalogue for every random row would double the cost).
 
-Removing an item deletes it and closes the gap (explainers.common.remove_items); adding one back
-restores it in its original order. Scores are the model's raw scores (logits over the catalogue), not probabilities. Ranks are 0-based
-among the items the user has not interacted with, as in explain_user. Every variant of every order
+Removing items follows the one removal rule (removal.py: they go, the history closes the gap, and
+they may be recommended again, as in the what-if editor); adding one back restores it in its original
+order. Scores are the model's raw scores (logits over the catalogue), not probabilities. Ranks are
+0-based among the items the user (still) has not interacted with, as in explain_user. Every variant of every order
 is scored in batched forward passes; past the first max(KS) steps the curves are sampled at
 MAX_POINTS evenly spaced cuts. Ties in importance are broken oldest first.
 """
@@ -22,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .explainers.common import ROW_BUDGET, remove_items
+from .removal import Viewed, rescore
 
 KS = (1, 3, 5)  # comprehensiveness / sufficiency after removing / keeping the top k
 RANDOM_ORDERS = 5  # random permutations averaged for the floor
@@ -93,44 +94,15 @@ def kendall_tau(a, b) -> float | None:
 
 
 def _variants(seq: torch.Tensor, n: int, order: np.ndarray, ks: np.ndarray) -> torch.Tensor:
-    """(2 * len(ks), L): the deletion rows (top k removed) then the insertion rows (only top k kept)."""
+    """(2 * len(ks), L) bool, what each row removes: the deletion rows (the top k) then the insertion rows
+    (everything but the top k)."""
     L = seq.shape[1]
     pos = torch.as_tensor(L - n + order, device=seq.device)  # padded positions, most important first
     place = torch.full((L,), L + 1, dtype=torch.long, device=seq.device)  # padding: never among the top k
     place[pos] = torch.arange(n, device=seq.device)  # each position's place in the order
     top = place[None, :] < torch.as_tensor(ks, device=seq.device)[:, None]  # (P, L) position within the top k
-    rows = seq.expand(len(ks), -1)
-    return torch.cat([remove_items(rows, top), remove_items(rows, ~top)])
-
-
-@torch.no_grad()
-def score_and_rank(model, variants: torch.Tensor, item: int, exclude: torch.Tensor | None,
-                   with_rank: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Each history variant's score for `item` and the item's 0-based rank among non-excluded items
-    (with_rank=False: the item alone is scored, much cheaper, and ranks are NaN).
-
-    Identical variants are scored once, and padding columns common to every row are cut first when
-    the model's scores do not depend on leading padding (Recommender.trim_padding)."""
-    variants, back = torch.unique(variants, dim=0, return_inverse=True)
-    if getattr(model, "trim_padding", False):
-        used = torch.nonzero(variants.any(0))
-        variants = variants[:, int(used[0]):] if len(used) else variants[:, -1:]
-    if not with_rank:
-        cand = torch.full((len(variants), 1), item, dtype=torch.long, device=variants.device)
-        s = torch.cat([model.score(variants[i:i + ROW_BUDGET], cand[i:i + ROW_BUDGET])[:, 0].float()
-                       for i in range(0, len(variants), ROW_BUDGET)])[back]
-        return s.cpu().numpy().astype(np.float64), np.full(len(s), np.nan)
-    scores, ranks = [], []
-    for i in range(0, len(variants), ROW_BUDGET):
-        full = model.score(variants[i:i + ROW_BUDGET]).float()  # (M, N+1)
-        s = full[:, item].clone()
-        full = torch.where(torch.isfinite(full), full, float("-inf"))
-        if exclude is not None and len(exclude):
-            full[:, exclude] = float("-inf")
-        scores.append(s)
-        ranks.append((full > s[:, None]).sum(1))
-    s, r = torch.cat(scores)[back], torch.cat(ranks)[back]
-    return s.cpu().numpy().astype(np.float64), r.cpu().numpy().astype(np.float64)
+    real = seq > 0  # (1, L)
+    return torch.cat([top & real, ~top & real])
 
 
 def _summary(name, ks, n, dele, dr, ins, ir, tau) -> Faithfulness:
@@ -149,15 +121,15 @@ def _summary(name, ks, n, dele, dr, ins, ir, tau) -> Faithfulness:
         kendall_tau=tau)
 
 
-def faithfulness(model, seq: torch.Tensor, item: int, importance: dict, occlusion: np.ndarray | None = None,
-                 exclude: torch.Tensor | None = None, random_orders: int = RANDOM_ORDERS, seed: int = 0,
-                 max_points: int = MAX_POINTS, with_rank: bool = True) -> dict:
+def faithfulness(model, base: Viewed, item: int, importance: dict, occlusion: np.ndarray | None = None,
+                 random_orders: int = RANDOM_ORDERS, seed: int = 0, max_points: int = MAX_POINTS,
+                 with_rank: bool = True) -> dict:
     """{explainer name: Faithfulness} plus "random" (the mean over random orders) for one recommendation.
 
-    seq (1, L) the history the model sees; importance {name: (n,)} over its n real items, oldest first;
-    occlusion (n,): leave-one-out importance for kendall_tau (taken from importance["occlusion"] if absent);
-    exclude: item indices that cannot be recommended (the user's history), for ranks."""
-    n = int((seq[0] > 0).sum())
+    base: the history the model sees and what the user has (for ranks); importance {name: (n,)} over its n
+    real items, oldest first; occlusion (n,): leave-one-out importance for kendall_tau (taken from
+    importance["occlusion"] if absent)."""
+    seq, n = base.seq, base.n
     if occlusion is None:
         occlusion = importance.get("occlusion")
     ks = curve_points(n, max_points)
@@ -169,8 +141,8 @@ def faithfulness(model, seq: torch.Tensor, item: int, importance: dict, occlusio
     def curves(order_list, ranked):
         if not order_list:
             return np.zeros((0, 2, P)), np.zeros((0, 2, P))
-        variants = torch.cat([_variants(seq, n, o, ks) for o in order_list])  # (orders x 2P, L)
-        s, r = score_and_rank(model, variants, item, exclude, ranked)
+        drops = torch.cat([_variants(seq, n, o, ks) for o in order_list])  # (orders x 2P, L)
+        s, r = rescore(model, base, drops, item, ranked)
         return s.reshape(len(order_list), 2, P), r.reshape(len(order_list), 2, P)
 
     # The random floor needs scores only (areas, AOPC): its rows skip the catalogue-wide ranking.

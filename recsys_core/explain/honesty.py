@@ -1,6 +1,5 @@
-"""Is an explanation honest? The removal test (how much a score drops when each history item is
-taken out, batched: the occlusion explainer, items set to padding in place as `recommend --json`
-has always reported them) and its agreement with what the attention points at."""
+"""Is an explanation honest? The removal test (how much a score drops when each history item is taken
+out, by the one removal rule: explain/removal.py) and its agreement with what the attention points at."""
 import numpy as np
 import pandas as pd
 
@@ -8,9 +7,9 @@ from .explainers.occlusion import occlusion
 from .explanation import Honesty
 
 
-def removal_influence(model, seq, cand, n) -> np.ndarray:
-    """(K, n): score drop for each candidate when each visible history item is removed (set to padding)."""
-    return occlusion(model, seq, cand, close_gap=False)[0, :, -n:].cpu().numpy()
+def removal_influence(model, base, cand) -> np.ndarray:
+    """(K, n): score drop for each candidate when each visible history item of base (removal.Viewed) is removed."""
+    return occlusion(model, base.seq, cand, base.older)[0, :, -base.n:].cpu().numpy()
 
 
 def honesty(soft: np.ndarray, infl: np.ndarray) -> Honesty:

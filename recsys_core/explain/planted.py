@@ -1,5 +1,7 @@
 """The embedded shop's planted truth: which trigger item brings customers back for which follow-up,
 how often a model's attention finds that trigger, and users worth a look (of several kinds)."""
+from dataclasses import asdict, dataclass
+
 import numpy as np
 import pandas as pd
 import torch
@@ -120,8 +122,20 @@ def planted_for_model(loaded: Loaded, data_dir: str | None = None, items: pd.Dat
     return planted_map(loaded.data, items)
 
 
+@dataclass(frozen=True)
+class PlantedAccuracy:
+    """How often attention's top item is the planted trigger, over the planted test cases."""
+    cases: int
+    soft_top_is_trigger: float  # share where the soft weights' argmax is the trigger
+    hard_pick_is_trigger: float  # share where the hard pick (or the argmax of this model's weights) is
+    chance: float  # a random history item's share
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
 @torch.no_grad()
-def planted_accuracy(loaded: Loaded, planted: dict) -> dict | None:
+def planted_accuracy(loaded: Loaded, planted: dict) -> PlantedAccuracy | None:
     """How often attention finds the known cause: over users whose held-out (test) item is a planted
     follow-up with its trigger in view, the share where the attention's top history item is that
     trigger (soft weights' argmax, and the hard pick). None for models without attention."""
@@ -131,10 +145,9 @@ def planted_accuracy(loaded: Loaded, planted: dict) -> dict | None:
     cases = planted_cases(loaded, planted)  # the same test cases every explainer's hit rate is taken over
     if cases is None:
         return None
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    seq, cand, pos = (x.to(device) for x in cases)
-    readout = model.explain(seq, cand)
-    soft_hit = (readout.soft[:, 0].argmax(-1) == pos).float().mean().item()
-    hard_hit = (readout.weights[:, 0].argmax(-1) == pos).float().mean().item()
-    return {"cases": len(seq), "soft_top_is_trigger": round(soft_hit, 4), "hard_pick_is_trigger": round(hard_hit, 4),
-            "chance": round(float(np.mean([1 / max(1, int((s > 0).sum())) for s in seq.cpu()])), 4)}
+    readout = model.explain(cases.seq, cases.follow_up)
+    soft_hit = (readout.soft[:, 0].argmax(-1) == cases.position).float().mean().item()
+    hard_hit = (readout.weights[:, 0].argmax(-1) == cases.position).float().mean().item()
+    chance = float(np.mean([1 / max(1, int((s > 0).sum())) for s in cases.seq.cpu()]))
+    return PlantedAccuracy(cases=len(cases), soft_top_is_trigger=round(soft_hit, 4),
+                           hard_pick_is_trigger=round(hard_hit, 4), chance=round(chance, 4))

@@ -10,22 +10,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..data.lookup import find_item, find_user
-from ..data.preprocess import pad_sequence
+from ..data.lookup import find_item
+from ..claims.facts import HistoryItem
+from ..claims.measured import Evidence, report_claims
 from ..errors import UserError
 from ..store.opened import Loaded
 from .counterfactual import MAX_REMOVALS, Counterfactual, drop_counterfactual, why_not
 from .explainers import EXPLAINERS, chosen
-from .explainers.common import remove_items
 from .explainers.memo import ExplainMemo
-from .faithfulness import (
-    RANDOM_ORDERS,
-    Faithfulness,
-    faithfulness,
-    order_of,
-    score_and_rank,
-)
-from .words import Evidence, recommendation_words
+from .faithfulness import RANDOM_ORDERS, Faithfulness, faithfulness, order_of
+from .history import rank_in, rank_unseen, view_of
+from .removal import rescore
 
 
 @dataclass
@@ -44,16 +39,18 @@ class ItemReport:
     importance: dict  # explainer -> list aligned with history
     faithfulness: dict  # explainer (and "random") -> Faithfulness
     counterfactual: Counterfactual
-    words: list[str]
+    words: list[str]  # the claims' texts, in order (claims.measured)
     seconds: float = 0.0
     best_explainer: str = ""  # lowest deletion area among the non-reference explainers
     notes: list[str] = field(default_factory=list)
     feature_attention: dict | None = None  # models with item features: attribute value -> weight
+    claims: list = field(default_factory=list)  # claims.facts.Claim: the words with the facts they cite
 
     def to_json(self) -> dict:
         out = dict(vars(self))
         out["faithfulness"] = {k: v.to_json() for k, v in self.faithfulness.items()}
         out["counterfactual"] = self.counterfactual.to_json()
+        out["claims"] = [c.to_json() for c in self.claims]
         if out["feature_attention"] is None:  # optional keys are left out when there is nothing to say
             del out["feature_attention"]
         return _finite(out)
@@ -81,53 +78,41 @@ def best_explainer(faith: dict[str, Faithfulness]) -> str:
 
 def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: int = 10,
                  max_removals: int = MAX_REMOVALS, random_orders: int = RANDOM_ORDERS,
-                 history: list[int] | None = None) -> ItemReport:
+                 history: list[str] | None = None) -> ItemReport:
     """Everything about one recommendation (default: the user's top one) or one "why not X?" item.
 
-    explainers: registry names (default: all that apply); history: item indices replacing the user's
-    whole history (a what-if edit, whatif.py), oldest first; the model sees its last max_len."""
+    explainers: registry names (default: all that apply); history: item ids replacing the user's whole
+    history (a what-if edit, whatif.py), oldest first; the model sees its last max_len."""
     start = time.perf_counter()
-    model, data, L = loaded.model, loaded.data, loaded.max_len
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    model, data = loaded.model, loaded.data
     names = chosen(model, explainers)
-    u = find_user(data, user_id)
-    full_hist = data.seq(u)
-    visible = np.asarray(history if history is not None else full_hist[-L:], dtype=np.int64)[-L:]
-    if len(visible) and (visible.min() < 1 or visible.max() > data.n_items):
-        raise UserError(f"the edited history holds item indices outside 1..{data.n_items}. "
-                        "Fix: build it from the dataset's item indices (find_item).")
-    n = len(visible)
-    if n == 0:
-        raise UserError(f"user {data.user_ids[u]} has an empty history. Fix: pick a user with interactions.")
-    seq = pad_sequence(visible.tolist(), L).to(device)  # (1, L)
-    # A what-if history replaces the user's: an item edited out may be recommended, as on the Explain page.
-    had = full_hist if history is None else np.asarray(history, dtype=np.int64)
-    exclude = torch.from_numpy(np.unique(had)).to(device)
-    with torch.no_grad():
-        scores = model.score(seq)[0].float()
-    scores = torch.where(torch.isfinite(scores), scores, float("-inf"))
-    scores[exclude] = float("-inf")
+    view = view_of(loaded, user_id, history)
+    base, visible, n, device = view.base, view.visible, view.n, view.base.seq.device
+    seq = base.seq
+    scores = rank_unseen(model, view)  # the one ranking path: an item edited out may come back, as on the page
     top_k = max(1, min(top_k, int(torch.isfinite(scores).sum())))
     if item_id is None:
         item = int(scores.argmax())
     else:
         item = find_item(data, item_id)
-        if item in set(exclude.tolist()):
-            raise UserError(f"item {item_id} is already in user {data.user_ids[u]}'s history. "
+        if base.had[item] > 0:
+            raise UserError(f"item {item_id} is already in user {view.user_id}'s history. "
                             "Fix: pick an item they have not interacted with.")
     cand = torch.tensor([[item]], device=device)
     memo = ExplainMemo(model)
-    imp = {name: EXPLAINERS[name](memo, seq, cand)[0, 0, -n:].float().cpu().numpy() for name in names}
-    occl = imp["occlusion"] if "occlusion" in imp else EXPLAINERS["occlusion"](model, seq, cand)[0, 0, -n:].cpu().numpy()
-    faith = faithfulness(model, seq, item, imp, occlusion=occl, exclude=exclude, random_orders=random_orders)
-    s0, r0 = score_and_rank(model, seq, item, exclude)
-    rank, score = int(r0[0]), float(s0[0])
+    imp = {name: EXPLAINERS[name](memo, seq, cand, base.older)[0, 0, -n:].float().cpu().numpy() for name in names}
+    occl = imp["occlusion"] if "occlusion" in imp else \
+        EXPLAINERS["occlusion"](model, seq, cand, base.older)[0, 0, -n:].cpu().numpy()
+    faith = faithfulness(model, base, item, imp, occlusion=occl, random_orders=random_orders)
+    with torch.no_grad():
+        score = float(model.score(seq, cand)[0, 0])
+    rank = rank_in(scores, item)
     kind = "recommendation" if rank < top_k else "why-not"
     if kind == "recommendation":
         orders = {k: order_of(v) for k, v in imp.items() if k not in REFERENCES} or {k: order_of(v) for k, v in imp.items()}
-        cf = drop_counterfactual(model, seq, item, orders, top_k, exclude, max_removals)
+        cf = drop_counterfactual(model, base, item, orders, top_k, max_removals)
     else:
-        cf = why_not(model, seq, item, occl, top_k, exclude, max_removals)
+        cf = why_not(model, base, item, occl, top_k, max_removals)
     titles = [str(data.titles[i]) for i in visible]
     top_removal = int(np.argmax(occl))
     rows = [top_removal]
@@ -135,22 +120,26 @@ def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: 
     top_attention = int(np.argmax(attn)) if attn is not None else None
     if top_attention is not None:
         rows.append(top_attention)
-    drop = torch.zeros(len(rows), L, dtype=torch.bool, device=device)
-    drop[torch.arange(len(rows), device=device), torch.tensor(rows, device=device) + L - n] = True
-    _, single = score_and_rank(model, remove_items(seq.expand(len(rows), -1), drop), item, exclude)
-    ev = Evidence(item_title=str(data.titles[item]), kind=kind, rank=rank, top_k=top_k, history_titles=titles,
+    drop = torch.zeros(len(rows), seq.shape[1], dtype=torch.bool, device=device)
+    drop[torch.arange(len(rows), device=device), torch.tensor(rows, device=device) + seq.shape[1] - n] = True
+    _, single = rescore(model, base, drop, item)
+    ev = Evidence(model=loaded.name, item_id=str(data.item_ids[item]), item_title=str(data.titles[item]), kind=kind,
+                  rank=rank, top_k=top_k,
+                  history=[HistoryItem(str(data.item_ids[i]), t, n - j) for j, (i, t) in enumerate(zip(visible, titles))],
                   top_removal=top_removal, rank_without_top_removal=int(single[0]),
-                  top_removal_drop=float(occl[top_removal]),
-                  top_attention=top_attention, rank_without_top_attention=int(single[-1]) if top_attention is not None else None,
+                  top_removal_drop=float(occl[top_removal]), top_attention=top_attention,
+                  top_attention_weight=None if top_attention is None else float(attn[top_attention]),
+                  rank_without_top_attention=int(single[-1]) if top_attention is not None else None,
                   counterfactual=cf)
+    claims = report_claims(ev)
     notes = [] if model.attention_has_focus or not model.has_attention else \
         ["this model's attention is uniform by construction: it singles out no item"]
-    return ItemReport(model=loaded.name, dataset=data.name, user_id=str(data.user_ids[u]), item_id=str(data.item_ids[item]),
+    return ItemReport(model=loaded.name, dataset=data.name, user_id=view.user_id, item_id=str(data.item_ids[item]),
                       title=str(data.titles[item]), kind=kind, rank=rank, score=score, top_k=top_k,
                       history=[{"item_id": str(data.item_ids[i]), "title": t, "steps_back": n - j}
                                for j, (i, t) in enumerate(zip(visible, titles))],
                       explainers=names, importance={k: [float(x) for x in v] for k, v in imp.items()},
-                      faithfulness=faith, counterfactual=cf, words=[w for w in recommendation_words(ev) if w],
+                      faithfulness=faith, counterfactual=cf, words=[c.text for c in claims], claims=claims,
                       seconds=round(time.perf_counter() - start, 4), best_explainer=best_explainer(faith), notes=notes,
                       feature_attention=_feature_attention(model, seq, cand, n))
 

@@ -13,13 +13,16 @@ For a hard-trained model `soft` is its pre-argmax distribution; for a soft model
 argmax of its weights. For `self`, the last position's row of the last layer, averaged over heads,
 explains every recommendation; all layers and heads are in `attention_maps`.
 """
+from dataclasses import replace
+
 import numpy as np
 import torch
 
-from ..data.lookup import find_item, find_user
-from ..data.preprocess import Prepared, pad_sequence
+from ..data.lookup import find_item
+from ..data.preprocess import Prepared
 from ..errors import UserError
 from ..models.features import aggregate
+from ..models.ranking import top_items
 from ..store.opened import Loaded
 from .explanation import (
     AttentionMap,
@@ -28,6 +31,7 @@ from .explanation import (
     PlantedCause,
     Recommendation,
 )
+from .history import rank_in, rank_unseen, view_of
 from .honesty import honesty, removal_influence
 
 
@@ -37,14 +41,18 @@ def _history(data: Prepared, u: int, visible: np.ndarray) -> list[HistoryItem]:
     rows = []
     for pos, f in enumerate(flat):
         i = data.items[f]
-        cause = None
+        cause = trigger = None
         if data.causes is not None:
             c = str(data.causes[f])
             cause = c if c in ("taste", "popular") else f"trigger {c}"
+            if cause != c:
+                t = data.item_index().get(c)
+                trigger = str(data.titles[t]) if t else f"item {c}"
         rows.append(HistoryItem(item_id=str(data.item_ids[i]), title=str(data.titles[i]),
                                 category=str(data.categories[i]), timestamp=int(data.times[f]),
                                 steps_back=int(len(flat) - pos),
-                                rating=None if data.ratings is None else float(data.ratings[f]), cause=cause))
+                                rating=None if data.ratings is None else float(data.ratings[f]), cause=cause,
+                                trigger_title=trigger))
     return rows
 
 
@@ -53,14 +61,6 @@ def _edited_history(data: Prepared, visible: np.ndarray) -> list[HistoryItem]:
     n = len(visible)
     return [HistoryItem(item_id=str(data.item_ids[i]), title=str(data.titles[i]), category=str(data.categories[i]),
                         timestamp=0, steps_back=n - pos) for pos, i in enumerate(visible)]
-
-
-def _rank(scores: torch.Tensor, item: int) -> int | None:
-    """0-based rank among the items the user has not interacted with (None for an item they have)."""
-    s = scores[item]
-    if not torch.isfinite(s):
-        return None
-    return int((scores > s).sum())
 
 
 def _rounded(w: np.ndarray | None, digits: int = 6) -> list[float] | None:
@@ -74,20 +74,15 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
     history: item ids (oldest first) to explain instead of the user's own (a what-if edit, see whatif.py);
     then exactly those items count as what the user has."""
     model, data, L = loaded.model, loaded.data, loaded.max_len
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    u = find_user(data, user_id)
-    full_hist = data.seq(u) if history is None else np.array([find_item(data, i) for i in history], dtype=np.int64)
-    visible = full_hist[-L:]
-    seq = pad_sequence(visible.tolist(), L).to(device)  # (1, L)
-    n = len(visible)
-    scores = model.score(seq)[0].float()  # (N+1,)
-    scores = torch.where(torch.isfinite(scores), scores, float("-inf"))  # NaN/inf never outrank a finite score
-    scores[torch.from_numpy(full_hist).to(device)] = float("-inf")  # never recommend what the user has
+    view = view_of(loaded, user_id, history)
+    u, full_hist, visible, seq, n = view.u, view.history, view.visible, view.base.seq, view.n
+    device = seq.device
+    scores = rank_unseen(model, view)  # (N+1,) never what the user has
     if not torch.isfinite(scores).any() and len(np.unique(full_hist)) < data.n_items:
         raise UserError(f"this model's scores are not finite (NaN or infinite) for user {data.user_ids[u]}: "
                         "it is broken. Fix: retrain it.")
     k = max(1, min(k, int(torch.isfinite(scores).sum())))
-    rec_items = torch.topk(scores, k).indices.tolist()
+    rec_items = top_items(scores, k)
     extra = [find_item(data, x) for x in extra_items]
     cand = torch.tensor([rec_items + extra], device=device)  # (1, K)
     out = Explanation(model=loaded.name, dataset=data.name, user_id=str(data.user_ids[u]),
@@ -103,7 +98,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
         t = None if readout is None else getattr(readout, key)
         return None if t is None else t[0, j, -n:].float().cpu().numpy()
 
-    infl = removal_influence(model, seq, cand, n) if influence and n > 1 else None
+    infl = removal_influence(model, view.base, cand) if influence and n > 1 else None
     for j, i in enumerate(rec_items + extra):
         w, soft = row_weights("weights", j), row_weights("soft", j)
         hard = None
@@ -114,7 +109,7 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
                 hard = np.zeros_like(w)
                 hard[int(np.argmax(w))] = 1.0
         rec = Recommendation(item_id=str(data.item_ids[i]), title=str(data.titles[i]),
-                             category=str(data.categories[i]), score=float(all_scores[j]), rank=_rank(scores, i),
+                             category=str(data.categories[i]), score=float(all_scores[j]), rank=rank_in(scores, i),
                              kind="recommendation" if j < k else "why-not", soft=_rounded(soft),
                              hard=None if hard is None else [float(x) for x in hard],
                              contribution=_rounded(row_weights("contribution", j)))
@@ -141,6 +136,15 @@ def explain_user(loaded: Loaded, user_id, k: int = 10, extra_items=(), planted: 
             AttentionMap(layer=li, head=h, weights=np.round(m[0, h, -n:, -n:].float().cpu().numpy(), 5).tolist())
             for li, m in enumerate(readout.maps) for h in range(m.shape[1])]
     return out
+
+
+def explain_rows(loaded: Loaded, user_id, item_ids: list[str], history: list[str] | None = None,
+                 planted: dict | None = None, influence: bool = False) -> Explanation:
+    """The explanation whose rows are exactly `item_ids`, in that order: a hard-trained model's map beside
+    another model's recommendations, row for row (without the removal test unless asked: a map needs none)."""
+    expl = explain_user(loaded, user_id, k=1, extra_items=item_ids, planted=planted, history=history,
+                        influence=influence)
+    return replace(expl, recommendations=[replace(r, kind="recommendation") for r in expl.why_not], why_not=[])
 
 
 FEATURE_CHECKS = 3  # attribute values re-scored per recommendation (the most attended ones)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..data.lookup import find_user
 from ..errors import UserError
+from ..models.ranking import top_items
 from ..store.opened import Loaded
 from .explanation import Explanation
 
@@ -35,9 +36,9 @@ class Move:
 @dataclass
 class WhatIf:
     edit: str
+    original: list[str]  # the user's whole history before the edit, oldest first (item ids)
     history: list[str]  # the user's whole edited history, oldest first (item ids); the model sees its tail
-    before: Explanation
-    after: Explanation
+    after: Explanation  # the explanation of the edited history
     moves: list[Move] = field(default_factory=list)  # the new top-K in order, then the ones that left it
 
 
@@ -87,24 +88,29 @@ def apply_edit(history: list[str], edit: str) -> list[str]:
 
 
 def what_if(loaded: Loaded, user_id, edit: str, k: int = 10, planted: dict | None = None) -> WhatIf:
-    """Recommendations and explanations before and after editing the user's visible history."""
+    """The recommendations and their explanation on the edited history, and how each moved: one
+    explanation of the edited history and one ranking of the user's own."""
+    from .history import rank_in, rank_unseen, view_of
     from .user import explain_user
-    first = explain_user(loaded, user_id, k=k, influence=False)
     data = loaded.data
+    original = [str(data.item_ids[i]) for i in data.seq(find_user(data, user_id))]
     # Edited as a whole: items older than the model's window stay "had" (never recommended back).
-    edited = apply_edit([str(data.item_ids[i]) for i in data.seq(find_user(data, user_id))], edit)
-    known = set(map(str, loaded.data.item_ids[1:]))
+    edited = apply_edit(original, edit)
+    known = data.item_index()
     unknown = [i for i in edited if i not in known]
     if unknown:
-        raise UserError(f"item {unknown[0]!r} is not in dataset {loaded.data.name!r}. Fix: add an item it has "
+        raise UserError(f"item {unknown[0]!r} is not in dataset {data.name!r}. Fix: add an item it has "
                         "(search by title on the Explain page).")
     after = explain_user(loaded, user_id, k=k, planted=planted, history=edited)
-    mine = {r.item_id for r in first.recommendations}
-    extra = [r.item_id for r in after.recommendations if r.item_id not in mine]
-    before = explain_user(loaded, user_id, k=k, extra_items=extra, influence=False) if extra else first
-    was = {r.item_id: r.rank for r in before.recommendations + before.why_not}
-    now = {r.item_id: r for r in after.recommendations}
-    moves = [Move(r.item_id, r.title, None if was.get(r.item_id) is None else was[r.item_id] + 1, r.rank + 1)
-             for r in after.recommendations]
-    moves += [Move(r.item_id, r.title, r.rank + 1, None) for r in before.recommendations if r.item_id not in now]
-    return WhatIf(edit=edit, history=edited, before=before, after=after, moves=moves)
+    was = rank_unseen(loaded.model, view_of(loaded, user_id))  # the ranking before the edit
+    top_before = top_items(was, k)
+    now = {r.item_id for r in after.recommendations}
+
+    def before(item_id: str) -> int | None:
+        r = rank_in(was, known[item_id])
+        return None if r is None else r + 1
+
+    moves = [Move(r.item_id, r.title, before(r.item_id), r.rank + 1) for r in after.recommendations]
+    moves += [Move(str(data.item_ids[i]), str(data.titles[i]), j + 1, None) for j, i in enumerate(top_before)
+              if str(data.item_ids[i]) not in now]
+    return WhatIf(edit=edit, original=original, history=edited, after=after, moves=moves)

@@ -3,6 +3,10 @@ model families behind one interface (base.Recommender), each one class that decl
 of the code needs to know about it, built by name from the registry below.
 
 Adding a family: one Recommender subclass with its declarations, and one line in FAMILIES.
+
+Families that reproduce models trained by other libraries (RecBole, SASRec.pytorch, TorchScript; see
+foreign.py and recsys_core.imports) are in FAMILIES too, so their checkpoints load like any other;
+NATIVE_FAMILIES are the ones the app builds and trains itself (the Train form, `train --arch`).
 """
 import torch
 
@@ -11,15 +15,24 @@ from .base import Recommender
 from .baselines import MeanRecommender, PopularRecommender
 from .config import ModelConfig
 from .no_init import no_random_init
+from .recbole import RecBoleBERT4Rec, RecBoleGRU4Rec, RecBoleSASRec
+from .sasrec_pytorch import SASRecPyTorch
 from .selfattn import SelfAttentionRecommender
 from .target import TargetAttentionRecommender
+from .torchscript import TorchScriptRecommender
 
 FAMILIES: dict[str, type[Recommender]] = {cls.family: cls for cls in (
     TargetAttentionRecommender,
     SelfAttentionRecommender,
     PopularRecommender,
     MeanRecommender,
+    RecBoleSASRec,
+    RecBoleBERT4Rec,
+    RecBoleGRU4Rec,
+    SASRecPyTorch,
+    TorchScriptRecommender,
 )}
+NATIVE_FAMILIES: dict[str, type[Recommender]] = {name: cls for name, cls in FAMILIES.items() if not cls.imported}
 
 
 def family_of(name: str) -> type[Recommender]:
@@ -36,7 +49,6 @@ def build_model(cfg: ModelConfig, n_items: int, seed: int | None = None) -> Reco
     if seed is not None:
         torch.manual_seed(seed)
     return family_of(cfg.arch)(cfg, n_items)
-
 
 
 def build_for_weights(cfg: ModelConfig, n_items: int) -> Recommender:

@@ -57,6 +57,9 @@ class Recommender(nn.Module):
     trim_padding = True  # scores do not depend on leading padding, so training may drop it
     trainable = True
     has_attention = True
+    # Trained by another library and imported (recsys_core.imports): never trained or offered for
+    # training here, not an automatic baseline, and explained without a hard-trained partner by default.
+    imported: ClassVar[bool] = False
 
     @classmethod
     def model_name(cls, cfg) -> str:

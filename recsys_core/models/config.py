@@ -1,10 +1,22 @@
-"""What a model is: its family, attention variant and shape (ModelConfig)."""
+"""What a model is: its family, attention variant and shape (ModelConfig), and for a model trained by
+another library, where it came from and that library's own settings (ForeignSource)."""
 from dataclasses import asdict, dataclass, field, fields
 
 from ..errors import SettingError, check_number
 
 ENCODERS = ("none", "gru", "lstm")
 FEATURE_FIELDS = ("item_features", "feature_vocab", "item_attributes")  # ModelConfig's item-feature fields
+
+
+@dataclass
+class ForeignSource:
+    """A model trained by another library and imported (recsys_core.imports): the family that reproduces
+    it reads `settings`, the library's hyperparameters under the library's own names."""
+    library: str  # e.g. "RecBole 1.2.1"
+    model: str  # the library's name for the model, e.g. "SASRec"
+    file: str  # the file it was imported from (its name only)
+    settings: dict = field(default_factory=dict)  # e.g. {"hidden_size": 64, "n_layers": 2, ...}
+    id_map: str = ""  # how the library's item numbers were matched to the dataset's item ids, in words
 
 
 @dataclass
@@ -25,6 +37,7 @@ class ModelConfig:
     item_features: bool = False
     feature_vocab: list[str] | None = field(default=None, repr=False)  # attribute values; embedding row a+1
     item_attributes: list[list[int]] | None = field(default=None, repr=False)  # per item index (N+1,): ids into feature_vocab, 1-based
+    source: ForeignSource | None = None  # imported families only; left out of to_dict otherwise
 
     @property
     def family(self):
@@ -71,11 +84,17 @@ class ModelConfig:
         if not self.item_features:
             for k in FEATURE_FIELDS:
                 del d[k]
+        if self.source is None:
+            del d["source"]
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        kept = {k: v for k, v in d.items() if k in names}
+        if isinstance(kept.get("source"), dict):
+            src = kept["source"]
+            kept["source"] = ForeignSource(**{k: src[k] for k in src if k in ForeignSource.__dataclass_fields__})
+        return cls(**kept)
 
 

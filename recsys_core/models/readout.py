@@ -27,6 +27,9 @@ class AttentionReadout:
     shared_row: bool = False
     feature_weights: torch.Tensor | None = None  # (B, K, L, A): each history item's attention over its attributes
     feature_ids: torch.Tensor | None = None  # (B, L, A): those attributes (ids into cfg.feature_vocab, 0: none)
+    # Whether the last layer of `maps` has a skip connection around its attention (a standard transformer
+    # layer); `self`'s last block has none. Attention rollout weighs the identity in such layers.
+    residual_last: bool = False
 
     @property
     def head_rows(self) -> torch.Tensor | None:

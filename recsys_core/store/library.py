@@ -236,3 +236,16 @@ def delete_dataset(spec: str, data_dir: str | None = None, lib: str | None = Non
         raise UserError(f"{spec}: no stored dataset has that id or name. Fix: see `python -m recsys_core datasets`.")
     removed = [e.id for e in models_of(meta.id, lib) if _remove(os.path.dirname(e.path))]
     return stored.delete(meta.id, data_dir), removed
+
+
+def hard_partner(path: str, candidates: dict) -> str | None:
+    """The hard-trained model the Explain page shows beside the model at `path` by default, among
+    `candidates` (path -> CheckpointMeta, models on the same dataset): the shipped target-hard, else the
+    first hard-trained one; never the model itself, and none for a model imported from another library
+    (it is explained on its own unless the user picks a partner)."""
+    mine = candidates.get(path)
+    if mine is not None and mine.family.imported:
+        return None
+    hard = [p for p, m in candidates.items() if p != path and m is not None and m.hard_trained]
+    shipped = [p for p in hard if p.startswith(SHIPPED_DIR) and candidates[p].model_name == "target-hard"]
+    return (shipped or hard or [None])[0]

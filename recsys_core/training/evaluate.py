@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..data.preprocess import Prepared, SeenItems, pad_left, seen_items, split_ends
+from ..models.ranking import rank_of
 from .heap import heap_mode
 from .metrics import metrics_from_ranks
 
@@ -56,15 +57,11 @@ def sampled_candidates(data: Prepared, users: np.ndarray, n: int = 100, seed: in
 
 
 def _rank(scores: torch.Tensor, target_scores: torch.Tensor) -> torch.Tensor:
-    """0-based rank of each target among the candidates `scores` (B, C) (masked items are -inf there);
-    a non-finite target ranks last (+inf), behind every candidate."""
+    """0-based expected rank of each target among the candidates `scores` (B, C) (masked items are -inf
+    there), by the one ranking path; a non-finite target ranks last (+inf), so it is a miss at every k
+    even in a catalogue with fewer than k unseen items."""
     scores = torch.where(torch.isfinite(scores), scores, float("-inf"))  # NaN/inf never pass a target
-    greater = (scores > target_scores[:, None]).sum(1)
-    ties = (scores == target_scores[:, None]).sum(1)
-    rank = greater.float() + ties.float() / 2
-    # A broken target ranks last, and after everything: +inf, so it is a miss at every k even in a
-    # catalogue with fewer than k unseen items (where its place among the candidates would still be a hit).
-    return torch.where(torch.isfinite(target_scores), rank, torch.full_like(rank, float("inf")))
+    return rank_of(scores, target_scores, ties="split")
 
 
 def _full_ranks(s: torch.Tensor, t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> tuple[torch.Tensor, int]:
@@ -77,9 +74,7 @@ def _full_ranks(s: torch.Tensor, t: torch.Tensor, rows: torch.Tensor, cols: torc
             s = s.clone()
         s[:, 0] = float("-inf")  # padding, not an item
         s[rows, cols] = float("-inf")
-        greater = (s > t_score[:, None]).sum(1)
-        ties = (s == t_score[:, None]).sum(1)
-        return greater.float() + ties.float() / 2, 0
+        return rank_of(s, t_score, ties="split"), 0
     others = torch.ones_like(s, dtype=torch.bool)  # (B, N+1) the candidates beside the target
     others[:, 0] = False
     others[rows, cols] = False

@@ -1,7 +1,9 @@
 """Explainers behind one signature, chosen by name from one registry.
 
-    importance = explainer(model, seq, candidates)
+    importance = explainer(model, seq, candidates, older=None)
     seq (B, L) left-padded item indices (0: padding)    candidates (B, K) item indices
+    older (B or 1, E): the items before the window, left-padded; removal-based explainers let them slide
+                       into view as in an edited history (explain/removal.py), the others ignore them
     importance (B, K, L): how much each history position matters to each candidate's score; larger
                           means more important, exactly 0 on padding
 
@@ -50,11 +52,12 @@ def _always(model) -> bool:
 class Explainer:
     name: str
     summary: str  # a few words for menus and tables
-    fn: Callable  # (model, seq (B, L), candidates (B, K)) -> (B, K, L)
+    fn: Callable  # (model, seq (B, L), candidates (B, K), older (B, E) or None) -> (B, K, L)
     applies: Callable  # model -> bool
 
-    def __call__(self, model, seq: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        return self.fn(model, seq, candidates)
+    def __call__(self, model, seq: torch.Tensor, candidates: torch.Tensor,
+                 older: torch.Tensor | None = None) -> torch.Tensor:
+        return self.fn(model, seq, candidates, older)
 
 
 EXPLAINERS: dict[str, Explainer] = {e.name: e for e in (
@@ -92,6 +95,7 @@ def chosen(model, names=None) -> list[str]:
     return out
 
 
-def explain_with(name: str, model, seq: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+def explain_with(name: str, model, seq: torch.Tensor, candidates: torch.Tensor,
+                 older: torch.Tensor | None = None) -> torch.Tensor:
     """(B, K, L) importance from the explainer registered as `name` (float, on seq's device)."""
-    return EXPLAINERS[chosen(model, [name])[0]](model, seq, candidates).float()
+    return EXPLAINERS[chosen(model, [name])[0]](model, seq, candidates, older).float()

@@ -12,13 +12,13 @@ from .common import valid_mask
 
 
 @torch.no_grad()
-def attention(model, seq, candidates):
+def attention(model, seq, candidates, older=None):
     """The soft weights behind each score (for a hard model, its pre-argmax distribution)."""
     return model.explain(seq, candidates).soft.float() * valid_mask(seq)
 
 
 @torch.no_grad()
-def hard(model, seq, candidates):
+def hard(model, seq, candidates, older=None):
     """One-hot on the item the attention picks: the hard pick, or the argmax of soft weights."""
     w = model.explain(seq, candidates).weights.float()
     w = w.masked_fill(valid_mask(seq) == 0, float("-inf"))
@@ -26,7 +26,7 @@ def hard(model, seq, candidates):
 
 
 @torch.no_grad()
-def attention_norm(model, seq, candidates):
+def attention_norm(model, seq, candidates, older=None):
     """||sum over heads of weight x transformed value|| per history item (Kobayashi et al. 2020)."""
     readout = model.explain(seq, candidates)
     K = candidates.shape[1]
@@ -54,11 +54,11 @@ def rollout_maps(maps: list[torch.Tensor], residual_last: bool = False) -> torch
 
 
 @torch.no_grad()
-def rollout(model, seq, candidates):
+def rollout(model, seq, candidates, older=None):
     """The last position's rolled-out attention over the input items; for one attention layer
     (target attention, the mean baseline) the rollout is the weights themselves."""
     readout = model.explain(seq, candidates)
     if readout.maps is None:
         return readout.weights.float() * valid_mask(seq)
-    row = rollout_maps(readout.maps)[:, -1]  # (B, L)
+    row = rollout_maps(readout.maps, readout.residual_last)[:, -1]  # (B, L)
     return row[:, None].expand(-1, candidates.shape[1], -1) * valid_mask(seq)

@@ -44,12 +44,12 @@ def _attribution(model, seq, candidates, alphas: torch.Tensor) -> torch.Tensor:
     return total.view(B, K, S, L).mean(2) * valid_mask(seq)
 
 
-def grad_input(model, seq, candidates):
+def grad_input(model, seq, candidates, older=None):
     """d score / d x_l . x_l on each history item's embedding x_l."""
     return _attribution(model, seq, candidates, torch.ones(1, device=seq.device))
 
 
-def integrated_gradients(model, seq, candidates, steps: int = IG_STEPS):
+def integrated_gradients(model, seq, candidates, older=None, steps: int = IG_STEPS):
     """(x_l - 0) . mean over alpha in (0, 1] of d score / d x_l at alpha x (midpoint rule)."""
     alphas = (torch.arange(steps, device=seq.device, dtype=torch.float) + 0.5) / steps
     return _attribution(model, seq, candidates, alphas)
