@@ -116,6 +116,8 @@ def run_ours(data, variant: str, max_seconds: float, seed: int) -> dict:
     from recsys_core.training.config import TrainConfig
     from recsys_core.training.evaluate import evaluate
     from recsys_core.training.loop import train
+    from recsys_core.training.process import setup_training_process
+    setup_training_process()  # threads and heap modes: this process trains (once is enough; repeats are cheap)
     over = dict(VARIANTS[variant])
     model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", ModelConfig.dropout), **SHAPE).validate()
     train_cfg = TrainConfig(max_seconds=max_seconds, seed=seed, **over).validate()
