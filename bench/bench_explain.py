@@ -21,6 +21,7 @@ from recsys_core.explain.user import explain_user
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.opened import Loaded
 from recsys_core.training.config import TrainConfig
+from recsys_core.training.process import setup_training_process
 from recsys_core.training.run import train_and_save
 
 MODELS = {"target-soft": dict(arch="target"), "target-hard": dict(arch="target", attention="hard"),
@@ -33,6 +34,7 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=30)
     ap.add_argument("--train-seconds", type=float, default=20)
     args = ap.parse_args()
+    setup_training_process()  # threads and heap modes: this process trains
     if not dataset_available(args.dataset):
         print(f"{args.dataset} not in {SHARED}", file=sys.stderr)
         return 1

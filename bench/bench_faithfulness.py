@@ -35,6 +35,7 @@ from recsys_core.models.config import ModelConfig
 from recsys_core.store.library import list_models
 from recsys_core.store.opened import open_model
 from recsys_core.training.config import TrainConfig
+from recsys_core.training.process import setup_training_process
 from recsys_core.training.run import train_and_save
 
 TIMED = ("target-soft", "self-soft")
@@ -120,6 +121,7 @@ def main() -> int:
     ap.add_argument("--skip-dataset", action="store_true", help="planted and timing only")
     ap.add_argument("--timing-only", action="store_true")
     args = ap.parse_args()
+    setup_training_process()  # threads and heap modes: this process trains
     data = prepare(load_sample())
     planted = planted_map(data, load_sample().items)
     shipped = {e.name: open_model(e.path, data=data) for e in list_models(include_shipped=True) if e.shipped}

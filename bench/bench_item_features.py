@@ -31,6 +31,7 @@ from recsys_core.models.features import aggregate, attribute_table, with_item_fe
 from recsys_core.store.checkpoint import load_model
 from recsys_core.store.opened import Loaded
 from recsys_core.training.config import TrainConfig
+from recsys_core.training.process import setup_training_process
 from recsys_core.training.run import train_and_save
 
 
@@ -107,6 +108,7 @@ def main() -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default="item_features", help="results file name in bench/results/")
     args = p.parse_args()
+    setup_training_process(args.threads)  # threads and heap modes: this process trains
     rows = [run(name, arch, features, args) for name in args.datasets if dataset_available(name)
             for arch in args.archs for features in (False, True)]
     table(rows, ["dataset", "model", "seconds", "best_epoch", "full_ndcg@10", "full_hr@10", "sampled_ndcg@10",

@@ -52,6 +52,8 @@ def child(args):
     from recsys_core.training.config import TrainConfig
     from recsys_core.training.evaluate import evaluate
     from recsys_core.training.loop import train
+    from recsys_core.training.process import setup_training_process
+    setup_training_process(args.threads)  # threads and heap modes: this process trains
 
     def stage(name, t0, **extra):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20  # KiB -> GiB

@@ -80,6 +80,8 @@ def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict, thr
     from recsys_core.training.config import TrainConfig
     from recsys_core.training.evaluate import evaluate
     from recsys_core.training.loop import train
+    from recsys_core.training.process import setup_training_process
+    setup_training_process()  # threads and heap modes: this process trains (once is enough; repeats are cheap)
     over = dict(VARIANTS[variant])
     model_cfg = ModelConfig(arch="self", dropout=over.pop("dropout", ModelConfig.dropout), **shape).validate()
     model_cfg, chosen = model_cfg.resolved_for(data)  # what `train` chooses from the data

@@ -22,6 +22,7 @@ from recsys_core.training.batching import training_ends
 from recsys_core.training.config import TrainConfig
 from recsys_core.training.evaluate import evaluate
 from recsys_core.training.loop import make_adam, train
+from recsys_core.training.process import setup_training_process
 
 SHAPE = ModelConfig(arch="self", attention="soft", dim=50, layers=2, heads=1, max_len=50)
 
@@ -81,6 +82,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quality-minutes", type=float, default=0, help="0 skips the equal-wall-time comparison")
     args = ap.parse_args()
+    setup_training_process()  # threads and heap modes: this process trains
     data = scaled_data(args.scale)
     print(f"data: {data.n_users:,} users, {data.n_items:,} items, {len(data.items):,} interactions", file=sys.stderr)
     rows = []

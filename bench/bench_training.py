@@ -18,6 +18,7 @@ from recsys_core.models.config import ModelConfig
 from recsys_core.training.config import TrainConfig
 from recsys_core.training.evaluate import evaluate
 from recsys_core.training.loop import train
+from recsys_core.training.process import setup_training_process
 
 MODELS = ["popular", "mean", "target-soft", "target-hard", "self-soft", "target-dot", "target-cosine",
           "target-additive", "target-sparsemax", "target-soft-w5", "target-hard-w5", "target-soft-gru",
@@ -56,6 +57,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default="training")
     args = ap.parse_args()
+    setup_training_process()  # threads and heap modes: this process trains
     rows = []
     for ds_name in args.datasets:
         if not dataset_available(ds_name):

@@ -43,11 +43,13 @@ def remove_stale_temps(folder: str, suffix: str = "", max_age: float = STALE_SEC
             pass
 
 
-def atomic_write_bytes(path: str, write):
+def atomic_write_bytes(path: str, write, make_folder: bool = True):
     """Call write(file) on a temp file beside `path`, fsync it, then rename over it: readers never see half
-    a file, and a crash or kill at any moment leaves either the old file or the new one under `path`."""
+    a file, and a crash or kill at any moment leaves either the old file or the new one under `path`.
+    make_folder=False: an OSError when the folder is gone (it was deleted: do not bring it back)."""
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    if make_folder:
+        os.makedirs(folder, exist_ok=True)
     remove_stale_temps(folder, os.path.basename(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:

@@ -20,6 +20,7 @@ from recsys_core.data.preprocess import prepare  # noqa: E402
 from recsys_core.models.config import ModelConfig  # noqa: E402
 from recsys_core.store.library import SHIPPED_DIR  # noqa: E402
 from recsys_core.training.config import TrainConfig  # noqa: E402
+from recsys_core.training.process import setup_training_process  # noqa: E402
 from recsys_core.training.run import train_and_save  # noqa: E402
 
 SHIPPED = [
@@ -40,6 +41,7 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="model names to rebuild (default: all)")
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
+    setup_training_process()  # threads and heap modes: this process trains
     data = prepare(load_sample())
     os.makedirs(SHIPPED_DIR, exist_ok=True)
     for cfg in SHIPPED:

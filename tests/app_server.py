@@ -77,6 +77,10 @@ class Server:
     def rss_mb(self) -> float:
         return self.vm_kb("VmRSS") / 1024
 
+    def children(self) -> list[int]:
+        """The server's child processes now (the training worker, when one runs)."""
+        return _children(self.proc.pid)
+
     def in_netns(self, cmd: list[str]) -> list[str]:
         """cmd run in the server's network namespace (unchanged when it shares ours)."""
         return ["nsenter", f"--net={self.netns}", "--", *cmd] if self.netns else cmd
@@ -188,7 +192,8 @@ class Visitor:
 
     async def _rendered(self, what: str, title: str, expect, started: float):
         await self.page.locator("h1", has_text=title).first.wait_for(timeout=self.timeout)
-        await self.page.get_by_text(expect).first.wait_for(timeout=self.timeout)
+        # Visible: the same words may also sit in a collapsed expander, which is there before the page is.
+        await self.page.get_by_text(expect).filter(visible=True).first.wait_for(timeout=self.timeout)
         await self.page.wait_for_function(IDLE_JS, timeout=self.timeout)
         self.timings.append((what, time.perf_counter() - started))
         await self.idle()
@@ -376,7 +381,7 @@ async def concurrency(url: str, chromium: str, plan: Plan, workdir: Path) -> Out
         a_done.set()
         for _ in range(plan.rounds):
             await v.nav("Learn")
-            await v.nav("Data", expect=upload.name)
+            await v.nav("Data", expect=upload.stem)  # the dataset menu names it without ".csv"
 
     async def observer(v: Visitor):
         """Session B: must not see A's upload or user, nor anyone's running job; sees saved models."""
@@ -436,7 +441,7 @@ async def concurrency(url: str, chromium: str, plan: Plan, workdir: Path) -> Out
             await coro
             v.step = "done"
         except Exception as e:  # noqa: BLE001  one stuck session is an error, not the end of the run
-            v.errors.append(f"{v.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            v.errors.append(f"{v.name} ({v.step}): {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             with contextlib.suppress(Exception):
                 await v.page.screenshot(path=str(workdir / f"{v.name}.png"), full_page=True)
         finally:

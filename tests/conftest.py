@@ -8,6 +8,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "datasets"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The app's training worker runs below the server's priority (niceness +10 by default). On a machine busy
+# with other work that starves the tests' trainings; in tests the worker competes as an equal.
+os.environ.setdefault("ATTENTION_LENS_TRAINER_NICE", "0")
 
 
 def need(path: Path, what: str) -> Path:

@@ -1,9 +1,9 @@
 """The Train page through AppTest: the form, a real (tiny) training run on the embedded data to its
 results and the library, the queue and cancel, and loading / deleting library models."""
-import threading
 from pathlib import Path
 
 import pytest
+from job_runners import WAIT, wait_for
 from streamlit.testing.v1 import AppTest
 from test_jobs_library import make_checkpoint
 
@@ -11,9 +11,7 @@ from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.models.config import ModelConfig
 from recsys_core.store import library
-from recsys_core.training import run as training_run
 from recsys_core.training.config import TrainConfig
-from recsys_core.training.run import TrainOutcome
 from ui import jobs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -72,12 +70,12 @@ def test_a_tiny_run_on_the_embedded_data_trains_shows_results_and_saves(dirs):
     at = train_page()
     at.number_input(key="train_dim").set_value(16)
     at.number_input(key="train_epochs").set_value(1)
-    at.number_input(key="train_max_seconds").set_value(3)
+    at.number_input(key="train_max_seconds").set_value(30)  # a bound only: one epoch takes a few seconds
     at.selectbox(key="train_device").select("cpu")
     at.button(key="train_start").click().run()
     assert not at.exception
     job = at.session_state["job"]
-    assert job.model_cfg.dim == 16 and job.train_cfg.epochs == 1 and job.train_cfg.max_seconds == 3
+    assert job.model_cfg.dim == 16 and job.train_cfg.epochs == 1 and job.train_cfg.max_seconds == 30
     job.join(timeout=120)
     assert job.state.status == "done", job.state.message
     at.run()
@@ -100,16 +98,12 @@ def test_a_tiny_run_on_the_embedded_data_trains_shows_results_and_saves(dirs):
     assert at.session_state["model_path"] == entry.path and at.session_state["dataset_spec"] == "sample"
 
 
-def test_a_job_waits_its_turn_and_can_be_cancelled_from_the_queue(monkeypatch):
-    release = threading.Event()
-
-    def slow(*args, **kwargs):
-        release.wait(30)
-        return TrainOutcome(path="", stopped="epochs", metrics={}, seconds=0.0, best_epoch=1)
-
-    monkeypatch.setattr(training_run, "train_and_save", slow)
-    someone_else = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample").start()
+def test_a_job_waits_its_turn_and_can_be_cancelled_from_the_queue(tmp_path):
+    # Someone else's job holds the trainer (a stand-in that waits for its release file).
+    someone_else = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path / "other"),
+                                    run="job_runners:gated").start()
     try:
+        assert wait_for(str(tmp_path / "other" / "entered"))
         at = train_page()
         at.button(key="train_start").click().run()
         mine = at.session_state["job"]
@@ -122,8 +116,8 @@ def test_a_job_waits_its_turn_and_can_be_cancelled_from_the_queue(monkeypatch):
         at.run()
         assert not at.exception and "waiting in the queue" in texts(at.warning)
     finally:
-        release.set()
-        someone_else.join(10)
+        (tmp_path / "other" / "release").touch()
+        someone_else.join(WAIT)
         someone_else.discard()
 
 

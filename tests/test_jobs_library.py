@@ -1,14 +1,16 @@
 """Background training jobs (queue order, cancel, failures, progress thinning) and the model library
-(save, list, budget, delete). Jobs run a stand-in for train_and_save where timing matters, so the
-queue tests are exact and fast; one job trains for real."""
+(save, list, budget, delete). Jobs run in the training worker process; where timing matters they run a
+stand-in for train_and_save (tests/job_runners.py), so the queue tests are exact and fast; one job
+trains for real."""
 import os
-import threading
+from types import SimpleNamespace
 
 import pytest
+from job_runners import WAIT, wait_for
 
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
-from recsys_core.errors import Cancelled, CheckpointError, UserError
+from recsys_core.errors import CheckpointError, UserError
 from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.store import library
@@ -18,10 +20,10 @@ from recsys_core.store.checkpoint import (
     make_meta,
     save_checkpoint,
 )
-from recsys_core.training import run as training_run
 from recsys_core.training.config import TrainConfig
 from recsys_core.training.loop import Progress
-from recsys_core.training.run import TrainOutcome
+from recsys_core.training.pool import shared_pool
+from recsys_core.training.worker import LOSS_POINTS_PER_EPOCH, ProgressThinner
 from ui import jobs
 
 
@@ -48,101 +50,98 @@ def lib(tmp_path, monkeypatch):
     return root
 
 
-# --- jobs ----------------------------------------------------------------------------------------
+# --- jobs ---------------------------------------------------------------------------------------
 
 class Gate:
-    """A stand-in for train_and_save that blocks until released and records the order jobs ran in."""
+    """Jobs running job_runners.gated in the training worker: each waits for its `release` file; the order
+    they entered is in order.txt."""
 
-    def __init__(self):
-        self.order, self.release, self.entered = [], {}, {}
+    def __init__(self, tmp_path):
+        self.root = tmp_path
 
-    def __call__(self, data, model_cfg, train_cfg, out_dir, spec, callback=None, cancel=None):
-        name = train_cfg.seed
-        self.order.append(name)
-        self.entered[name].set()
-        self.release[name].wait(10)
-        if cancel.is_set():
-            raise Cancelled()
-        return TrainOutcome(path="", stopped="epochs", metrics={}, seconds=0.0, best_epoch=1)
+    def job(self, name: int, run: str = "job_runners:gated") -> jobs.TrainingJob:
+        return jobs.TrainingJob(None, ModelConfig(), TrainConfig(seed=name), "sample", out_dir=str(self.root / str(name)),
+                                run=run)
 
-    def job(self, name: int, tmp_path) -> jobs.TrainingJob:
-        self.release[name], self.entered[name] = threading.Event(), threading.Event()
-        return jobs.TrainingJob(None, ModelConfig(), TrainConfig(seed=name), "sample", out_dir=str(tmp_path / str(name)))
+    def entered(self, name: int) -> bool:
+        return wait_for(str(self.root / str(name) / "entered"))
+
+    def release(self, name: int):
+        (self.root / str(name)).mkdir(exist_ok=True)
+        (self.root / str(name) / "release").touch()
+
+    @property
+    def order(self) -> list[int]:
+        path = self.root / "order.txt"
+        return [int(n) for n in path.read_text().split()] if path.exists() else []
 
 
-def test_jobs_train_one_at_a_time_in_the_order_they_were_started(tmp_path, monkeypatch):
-    gate = Gate()
-    monkeypatch.setattr(training_run, "train_and_save", gate)
-    first, second, third = (gate.job(n, tmp_path) for n in (1, 2, 3))
+def test_jobs_train_one_at_a_time_in_the_order_they_were_started(tmp_path):
+    gate = Gate(tmp_path)
+    first, second, third = (gate.job(n) for n in (1, 2, 3))
     first.start()
-    assert gate.entered[1].wait(5)
+    assert gate.entered(1)
     second.start()
     third.start()
     assert first.state.status == "running" and first.queue_position() == 0
     assert (second.queue_position(), third.queue_position()) == (1, 2)
     assert second.state.status == third.state.status == "queued"
     for n, job in ((1, first), (2, second), (3, third)):
-        gate.release[n].set()
-        job.join(5)
+        gate.release(n)
+        job.join(WAIT)
         assert job.state.status == "done" and not job.alive
     assert gate.order == [1, 2, 3]
 
 
-def test_a_queued_job_cancels_without_training_and_frees_its_place(tmp_path, monkeypatch):
-    gate = Gate()
-    monkeypatch.setattr(training_run, "train_and_save", gate)
-    running, waiting, behind = (gate.job(n, tmp_path) for n in (1, 2, 3))
+def test_a_queued_job_cancels_without_training_and_frees_its_place(tmp_path):
+    gate = Gate(tmp_path)
+    running, waiting, behind = (gate.job(n) for n in (1, 2, 3))
     running.start()
-    assert gate.entered[1].wait(5)
+    assert gate.entered(1)
     waiting.start()
     behind.start()
     waiting.cancel()
-    waiting.join(5)
+    waiting.join(WAIT)
     assert waiting.state.status == "cancelled" and "queue" in waiting.state.message
     assert behind.queue_position() == 1  # only the running job is ahead now
-    gate.release[1].set()
-    gate.release[3].set()
-    behind.join(5)
+    gate.release(1)
+    gate.release(3)
+    behind.join(WAIT)
     assert gate.order == [1, 3] and behind.state.status == "done"
 
 
-def test_cancel_during_training_and_failures_become_states_not_exceptions(tmp_path, monkeypatch):
-    gate = Gate()
-    monkeypatch.setattr(training_run, "train_and_save", gate)
-    job = gate.job(1, tmp_path).start()
-    assert gate.entered[1].wait(5)
+def test_cancel_during_training_and_failures_become_states_not_exceptions(tmp_path):
+    gate = Gate(tmp_path)
+    job = gate.job(1).start()
+    assert gate.entered(1)
     job.cancel()
     assert job.cancel_requested
-    gate.release[1].set()
-    job.join(5)
+    job.join(WAIT)
     assert job.state.status == "cancelled" and not job.state.finished_ok
 
-    def broken(*a, **k):
-        raise ZeroDivisionError("boom")
-
-    def bad_input(*a, **k):
-        raise UserError("--device cuda: no CUDA GPU is available here. Fix: use --device cpu or auto.")
-
-    for fake, expect in ((broken, "Training failed: ZeroDivisionError: boom"), (bad_input, "--device cuda")):
-        monkeypatch.setattr(training_run, "train_and_save", fake)
-        job = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path / "x")).start()
-        job.join(5)
+    for run, expect in (("job_runners:broken", "Training failed: ZeroDivisionError: boom"),
+                        ("job_runners:bad_input", "--device cuda")):
+        job = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path / "x"), run=run)
+        job.start().join(WAIT)
         assert job.state.status == "failed" and job.state.message.startswith(expect)
-        assert job.queue_position() == 0 and not jobs._RUNNING and not jobs._WAITING
+        assert job.queue_position() == 0 and not shared_pool().busy()
 
 
-def test_progress_keeps_about_fifty_averaged_losses_per_epoch_and_every_evaluation(tmp_path):
-    job = jobs.TrainingJob(None, ModelConfig(), TrainConfig(), "sample", out_dir=str(tmp_path))
+def test_progress_keeps_about_fifty_averaged_losses_per_epoch_and_every_evaluation():
+    thin, state = ProgressThinner(latest_every_s=3600), jobs.JobState()
     steps = 1000
     for epoch in (1, 2):
         for step in range(1, steps + 1):
-            job._on_progress(Progress("train", epoch, 2, step, steps, float(step), 0.0, None))
-        job._on_progress(Progress("eval", epoch, 2, steps, steps, 1.0, 0.0, None, {"ndcg@10": 0.1, "hr@10": 0.2}))
-    train = [p for p in job.state.progress if p.phase == "train"]
-    assert len(train) == 2 * jobs.LOSS_POINTS_PER_EPOCH
+            sent = thin(Progress("train", epoch, 2, step, steps, float(step), 0.0, None))
+            if sent is not None:
+                jobs.TrainingJob.progress(SimpleNamespace(state=state), *sent)
+        sent = thin(Progress("eval", epoch, 2, steps, steps, 1.0, 0.0, None, {"ndcg@10": 0.1, "hr@10": 0.2}))
+        jobs.TrainingJob.progress(SimpleNamespace(state=state), *sent)
+    train = [p for p in state.progress if p.phase == "train"]
+    assert len(train) == 2 * LOSS_POINTS_PER_EPOCH
     assert train[0].step == 20 and train[0].loss == pytest.approx(sum(range(1, 21)) / 20)  # mean of its chunk
-    assert [p.epoch for p in job.state.progress if p.phase == "eval"] == [1, 2]
-    assert job.state.latest.phase == "eval"
+    assert [p.epoch for p in state.progress if p.phase == "eval"] == [1, 2]
+    assert state.latest.phase == "eval"
 
 
 def test_discard_deletes_the_jobs_own_temp_folder_only(tmp_path):

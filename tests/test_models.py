@@ -119,7 +119,7 @@ def test_checkpoint_roundtrip_gives_identical_scores(data, tmp_path):
     seq = torch.tensor([[0] * 10 + list(range(1, 11))])
     assert torch.equal(model.eval().score(seq), again.score(seq))
     assert meta.model_name == "target-hard" and meta.dataset.fingerprint == data.fingerprint
-    assert len(meta.item_ids) == data.n_items
+    assert len(meta.ids.item_ids) == data.n_items and meta.ids.user_ids == [str(u) for u in data.user_ids]
 
 
 def test_self_models_saved_before_the_recency_bias_still_load_and_score_as_before(data, tmp_path):

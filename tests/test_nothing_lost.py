@@ -150,7 +150,7 @@ def test_a_checkpoint_killed_mid_save_leaves_the_previous_one_loadable(tmp_path,
 
     assert torch.equal(scores(path), torch.load(scores_file))  # checkpoint A, bit for bit
     assert read_checkpoint(str(path))[0].model_config.dim == 8
-    assert visible(folder) == ["metrics.json", FILENAME]
+    assert visible(folder) == ["metrics.json", FILENAME, FILENAME + ".meta.json"]
     entries = library.list_models(str(lib), include_shipped=False)
     assert [(e.id, e.path, e.name) for e in entries] == [(folder.name, str(path), "mean")]
     temp = leftovers(folder)
@@ -162,7 +162,7 @@ def test_a_checkpoint_killed_mid_save_leaves_the_previous_one_loadable(tmp_path,
     assert leftovers(folder) == temp  # fresh: it might be another writer's, so it stays
     os.utime(folder / temp[0], (time.time() - STALE_SECONDS - 60,) * 2)
     make_source(folder, sample, dim=8, seed=4)
-    assert leftovers(folder) == [] and visible(folder) == ["metrics.json", FILENAME]
+    assert leftovers(folder) == [] and visible(folder) == ["metrics.json", FILENAME, FILENAME + ".meta.json"]
 
 
 def _hang_saving_to_library(src, lib, marker):
@@ -345,35 +345,23 @@ def test_training_killed_or_interrupted_mid_run_leaves_the_previous_model(tmp_pa
     assert runs["interrupt"].returncode == 130 and err.rstrip().endswith("interrupted") and "Traceback" not in err
 
     assert {name: digest(out / name) for name in before} == before
-    assert visible(out) == ["metrics.json", FILENAME]
+    assert visible(out) == ["metrics.json", FILENAME, FILENAME + ".meta.json"]
     assert torch.equal(scores(out / FILENAME), want)
 
 
-def test_a_training_job_that_crashes_or_is_cancelled_leaves_the_sessions_earlier_model(tmp_path, sample,
-                                                                                     monkeypatch):
+def test_a_training_job_that_crashes_or_is_cancelled_leaves_the_sessions_earlier_model(tmp_path, sample):
     # The app's side: a job that crashes or is cancelled mid-epoch ends with a message, writes no half
     # model, and leaves the model an earlier job of the session made (in its own folder) as it was.
-    from recsys_core.training import run as training_run
     from ui import jobs
     model_pt = make_source(tmp_path / "earlier-job", sample)
     before, want = digest(model_pt), scores(model_pt)
 
-    real_train = training_run.train
-
-    def crash_mid_epoch(model, data, cfg, max_len, callback=None, cancel=None):
-        def report(p):
-            callback(p)
-            if p.phase == "train" and p.step >= 2:
-                raise RuntimeError("simulated crash")
-        return real_train(model, data, cfg, max_len, callback=report, cancel=cancel)
     long = TrainConfig(epochs=1000, batch_size=8, device="cpu")
-    crashed = jobs.TrainingJob(sample, ModelConfig(arch="mean", dim=8), long, "sample")
+    crashed = jobs.TrainingJob(sample, ModelConfig(arch="mean", dim=8), long, "sample", run="job_runners:crash_mid_epoch")
     cancelled = jobs.TrainingJob(sample, ModelConfig(arch="mean", dim=8), long, "sample")
     try:
-        monkeypatch.setattr(training_run, "train", crash_mid_epoch)
         crashed.start().join(WAIT)
         assert crashed.state.status == "failed" and "simulated crash" in crashed.state.message
-        monkeypatch.setattr(training_run, "train", real_train)
 
         cancelled.start()
         deadline = time.monotonic() + WAIT

@@ -27,11 +27,12 @@ import streamlit as st
 from recsys_core.models import FAMILIES, NATIVE_FAMILIES
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.library import save_to_library
+from recsys_core.store.sidecar import identity
 from recsys_core.training.config import TrainConfig
 from ui import model_pick
 from ui.charts import BLUE, ORANGE, short
 from ui.jobs import TrainingJob
-from ui.state import friendly, model_meta, prepared
+from ui.state import Version, data_dir, friendly, model_meta, opened, prepared
 
 AUTO = "automatic baseline"
 UNSAVED = "this session, not saved"
@@ -255,19 +256,19 @@ def ndcg_bars(models: list[Compared]) -> go.Figure:
 
 
 @st.cache_data(max_entries=64, show_spinner="Running every explainer on the planted cases…")
-def _hits(path: str, mtime: float):
+def _hits(version: Version, data_dir_: str | None):
     from recsys_core.explain.planted import planted_for_model
     from recsys_core.explain.planted_hits import planted_hits
-    from ui.state import loaded_model
-    loaded = loaded_model(path)
-    return planted_hits(loaded, planted_for_model(loaded))
+    loaded = opened(version, data_dir_)
+    return planted_hits(loaded, planted_for_model(loaded, data_dir_))
 
 
 def explainer_hits_table(picked: list[Compared]):
     """Planted hit@1 / hit@3 of every explainer for each model (issue: which explainer finds the truth)."""
     rows = []
     for c in picked:
-        hits = _hits(c.path, os.path.getmtime(c.path)) if c.meta.attention is not None else None
+        version = identity(c.path)  # None: deleted meanwhile, nothing to measure
+        hits = _hits(version, data_dir()) if c.meta.attention is not None and version else None
         for name, h in (hits.by_explainer if hits else {}).items():
             rows.append({"Model": c.label, "Explainer": name, "Hit@1": h.hit_at_1, "Hit@3": h.hit_at_3,
                          "Chance@1": hits.chance_at_1})

@@ -12,24 +12,28 @@ import streamlit as st
 from recsys_core.explain.explanation import Explanation, Recommendation
 from recsys_core.explain.page import PageExplanation, explain_page
 from ui import charts
-from ui.state import data_dir, loaded_model, mtime_of
-from ui.user_pick import planted
+from ui.state import Version, data_dir, opened, version_of
+from ui.user_pick import planted_of
 
 WINDOW = 30  # history items a map shows by default: every column labelled and readable
 WIDE = 40  # wider than this, the maps stack under the list at full width
 
 
 @st.cache_data(max_entries=256, show_spinner="Explaining…")
-def _page(path: str, mtime: float, hard_path: str | None, hard_mtime: float, data_dir_: str | None, user_id: str,
-          k: int) -> PageExplanation:
-    partner = loaded_model(hard_path) if hard_path else None
-    return explain_page(loaded_model(path), user_id, k, partner=partner, planted=planted(path),
-                        partner_planted=planted(hard_path) if hard_path else None)
+def _page(version: Version, hard: Version | None, data_dir_: str | None, user_id: str, k: int) -> PageExplanation:
+    partner = opened(hard, data_dir_) if hard else None
+    return explain_page(opened(version, data_dir_), user_id, k, partner=partner, planted=planted_of(version, data_dir_),
+                        partner_planted=planted_of(hard, data_dir_) if hard else None)
 
 
 def page_for(path: str, hard_path: str | None, user_id: str, k: int) -> PageExplanation:
     """explain_page for a model file (and its partner), cached per file versions, user and K for every session."""
-    return _page(path, mtime_of(path), hard_path or None, mtime_of(hard_path), data_dir(), str(user_id), int(k))
+    return page_at(version_of(path), version_of(hard_path), data_dir(), user_id, k)
+
+
+def page_at(version: Version, hard: Version | None, data_dir_: str | None, user_id: str, k: int) -> PageExplanation:
+    """page_for with the versions and data directory in hand (for other cached functions)."""
+    return _page(version, hard, data_dir_, str(user_id), int(k))
 
 
 def history_caption(res: Explanation) -> str:

@@ -2,21 +2,19 @@
 (recsys_core.claims.measured: ranks after removals, the counterfactual, each re-scored), and every
 explainer's faithfulness against the random-order floor (recsys_core.explain.report.explain_item, the
 `explain` command's document)."""
-import os
-
 import pandas as pd
 import streamlit as st
 
 from recsys_core.explain.report import explain_item
-from ui.state import data_dir, friendly, loaded_model
+from ui.state import Version, data_dir, friendly, opened, version_of
 from ui.why_view import say
 
 AUTO_UP_TO = 100  # history items: up to this many the report is computed at once; beyond, on request
 
 
 @st.cache_data(max_entries=128, show_spinner="Measuring every explainer…")
-def _report(path: str, mtime: float, data_dir_: str | None, user_id: str, item_id: str, k: int):
-    return explain_item(loaded_model(path), user_id, item_id=item_id, top_k=k)
+def _report(version: Version, data_dir_: str | None, user_id: str, item_id: str, k: int):
+    return explain_item(opened(version, data_dir_), user_id, item_id=item_id, top_k=k)
 
 
 def explainers_frame(rep) -> pd.DataFrame:
@@ -38,7 +36,7 @@ def measured(path: str, res, rec, k: int, key: str):
             f"Measure every explainer on this recommendation (a few seconds at {len(res.history):,} items)",
             key=f"{key}_measure"):
         return
-    rep = friendly(_report, path, os.path.getmtime(path), data_dir(), res.user_id, rec.item_id, k)
+    rep = friendly(lambda: _report(version_of(path), data_dir(), res.user_id, rec.item_id, k))
     if rep is None:
         return
     with st.container(border=True):

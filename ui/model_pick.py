@@ -28,13 +28,8 @@ def _entries(signature: tuple, lib: str) -> list[library.Entry]:
 
 
 def models_on(spec: str) -> list[library.Entry]:
-    """Shipped and saved models trained on the dataset `spec`."""
-    out = []
-    for e in _entries(_library_signature(), library.library_dir()):
-        meta = model_meta(e.path)
-        if meta and meta.dataset.spec == spec:
-            out.append(e)
-    return out
+    """Shipped and saved models trained on the dataset `spec` (the listing read their sidecars: no weights)."""
+    return [e for e in _entries(_library_signature(), library.library_dir()) if e.spec == spec]
 
 
 def model_options(spec: str, entries: list[library.Entry]) -> dict[str, str]:

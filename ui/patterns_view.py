@@ -19,7 +19,7 @@ from recsys_core.population.itemmap import nearest_items
 from recsys_core.population.report import Patterns, patterns
 from ui import patterns_charts as charts
 from ui.keys import keyed
-from ui.state import data_dir, loaded_model, mtime_of
+from ui.state import data_dir, loaded_model, version_of
 from ui.user_pick import planted
 
 KEEP = 16  # results kept in memory, least recently used dropped first
@@ -37,7 +37,7 @@ def cached(path: str, users: int | None, k: int) -> Patterns | None:
     """The result for this model file version, if computed already."""
     store, lock = _store()
     with lock:
-        key = (path, mtime_of(path), users, k, data_dir())
+        key = (path, version_of(path), users, k, data_dir())
         if key in store:
             store.move_to_end(key)
         return store.get(key)
@@ -62,7 +62,7 @@ def patterns_for(path: str, users: int | None, k: int) -> Patterns:
     bar.empty()
     store, lock = _store()
     with lock:
-        store[(path, mtime_of(path), users, k, data_dir())] = result
+        store[(path, version_of(path), users, k, data_dir())] = result
         while len(store) > KEEP:
             store.popitem(last=False)
     return result

@@ -2,7 +2,9 @@
 
 What belongs to one browser session lives in st.session_state (selected dataset, model, user,
 uploads, the running job); what is read-only and shared (built-in datasets, shipped and library
-models) is cached with st.cache_resource, keyed so a changed file is reloaded.
+models) is cached with st.cache_resource, keyed so a changed file is reloaded: a checkpoint by its
+identity (path, size, mtime_ns), opened once per server process. Cached functions take everything
+they depend on as arguments; the session is read by the small wrappers around them.
 
 The core modules that import torch (checkpoint, explain, preprocess) are imported inside the functions
 that need them: app.py imports this module on every page, and the Data page should not wait ~2 s for
@@ -51,7 +53,20 @@ def _mtime(path: str | None) -> float:
     return os.path.getmtime(path) if path and os.path.exists(path) else 0.0
 
 
-mtime_of = _mtime  # a file's version for cache keys (0 when there is no file)
+Version = tuple[str, int, int]  # (path, size, mtime_ns): one version of a checkpoint, what its caches are keyed by
+
+
+def version_of(path: str | None) -> Version | None:
+    """The version of the checkpoint at `path` (None for no path), to key a cached function by; a one-line
+    CheckpointError when the file is gone."""
+    if not path:
+        return None
+    from recsys_core.errors import CheckpointError
+    from recsys_core.store.sidecar import identity
+    version = identity(path)
+    if version is None:
+        raise CheckpointError(f"{path}: the model is not there any more (deleted meanwhile). Fix: pick another model.")
+    return version
 
 
 @st.cache_resource(show_spinner="Loading dataset…", max_entries=8)
@@ -85,23 +100,33 @@ def prepared(spec: str | None = None, min_rating=None, k_core: int = 0) -> Prepa
 
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=32)
-def _open(path: str, mtime: float, spec: str | None, data_dir_: str | None) -> Loaded:
+def open_checkpoint(path: str, size: int, mtime_ns: int, data_dir_: str | None) -> Loaded:
+    """The checkpoint version (path, size, mtime_ns) with its dataset, opened once per server process and
+    shared read-only by every session; a model a training job has just handed over is taken as it is."""
     from recsys_core.store.checkpoint import read_checkpoint
-    from recsys_core.store.opened import loaded_from
+    from recsys_core.store.opened import loaded_from, take_offered
+    if (handed := take_offered(path, size, mtime_ns)) is not None:
+        return handed
     # The dataset comes through the caches above, not open_model's own loading: the soft and hard models
     # on the Explain page (and the Train page) then share one read and preparation of it.
     meta, state = read_checkpoint(path)  # read once: the model is built from these
-    spec = spec or meta.dataset.spec
+    spec = meta.dataset.spec
     data = _prepare(spec, data_dir_, None, _mtime(_path_of(spec)), meta.prep_config.min_rating, meta.prep_config.k_core)
     return loaded_from(meta, state, data, path)
 
 
+def opened(version: Version, data_dir_: str | None) -> Loaded:
+    """The checkpoint version through open_checkpoint: for cached functions, which are keyed by the version
+    they open and must not read the session."""
+    return open_checkpoint(*version, data_dir_)
+
+
 def loaded_model(path: str | None = None) -> Loaded | None:
-    """The selected model with the dataset it was trained on; None when no model is selected."""
+    """The selected model (or `path`) with the dataset it was trained on; None when no model is selected."""
     path = path or st.session_state.get("model_path")
     if not path:
         return None
-    return _open(path, _mtime(path), None, data_dir())
+    return opened(version_of(path), data_dir())
 
 
 def friendly(fn, *args, names: dict[str, str] | None = None, **kwargs):
@@ -135,18 +160,16 @@ def session_dir() -> str:
     return folder.path
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _meta(path: str, mtime: float) -> CheckpointMeta | None:
-    from recsys_core.store.checkpoint import read_checkpoint
+def model_meta(path: str | None) -> CheckpointMeta | None:
+    """A checkpoint's light metadata (its sidecar: no weights, no id maps), None when missing or unreadable.
+    Cached per file version in the core, shared by every session; read-only."""
+    if not path:
+        return None
+    from recsys_core.store.checkpoint import read_meta  # imports torch: not on the Data page's first run
     try:
-        return read_checkpoint(path)[0]
+        return read_meta(path)
     except UserError:
         return None
-
-
-def model_meta(path: str | None) -> CheckpointMeta | None:
-    """A checkpoint's metadata (None when missing or unreadable); cached per file version."""
-    return _meta(path, _mtime(path)) if path and os.path.exists(path) else None
 
 
 def select_dataset(spec: str, columns: dict | None = None):
@@ -190,9 +213,9 @@ def visible_stored() -> list:
 def select_model(path: str) -> CheckpointMeta:
     """Make the checkpoint at `path` the session's model and its dataset the session's dataset.
 
-    Raises UserError for an unreadable checkpoint. Returns its metadata."""
-    from recsys_core.store.checkpoint import read_checkpoint
-    meta, _ = read_checkpoint(path)
+    Raises UserError for an unreadable checkpoint. Returns its light metadata (no weights are loaded here)."""
+    from recsys_core.store.checkpoint import read_meta
+    meta = read_meta(path)
     spec = meta.dataset.spec
     if spec != st.session_state.get("dataset_spec"):
         select_dataset(spec)
@@ -204,4 +227,9 @@ def select_model(path: str) -> CheckpointMeta:
 
 def dataset_for(spec: str, columns: dict | None = None):
     """The raw Dataset for `spec` (and a column mapping), through the same cache as current_dataset()."""
-    return _load_raw(spec, data_dir(), tuple(sorted(columns.items())) if columns else None, _mtime(_path_of(spec)))
+    return raw_dataset(spec, data_dir(), columns)
+
+
+def raw_dataset(spec: str, data_dir_: str | None, columns: dict | None = None):
+    """dataset_for with the data directory in hand (for cached functions, which must not read the session)."""
+    return _load_raw(spec, data_dir_, tuple(sorted(columns.items())) if columns else None, _mtime(_path_of(spec)))

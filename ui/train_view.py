@@ -1,7 +1,8 @@
 """The Train page's parts: the settings form, the live view of a running job, and its results.
 
-The job runs in a worker thread (ui.jobs) and is kept in the session, so it survives page
-changes; the live view is a fragment that re-renders itself every second while the job is alive.
+The job runs in the server's training worker, a process of its own (ui.jobs), and is kept in the session,
+so it survives page changes; the live view is a fragment that re-renders itself every second while the
+job is alive. A worker that dies mid-job ends the job with a message; the session's earlier model stays.
 """
 import os
 
@@ -15,6 +16,7 @@ from recsys_core.models.attention import ATTENTION
 from recsys_core.models.config import ENCODERS, ModelConfig
 from recsys_core.store.checkpoint import FILENAME
 from recsys_core.store.library import save_to_library
+from recsys_core.store.opened import offer
 from recsys_core.training.config import LOSSES, TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
 from ui.jobs import TrainingJob
@@ -244,6 +246,8 @@ def results(job: TrainingJob):
         entry = friendly(save_to_library, job.out_dir, job.model_cfg.name, job.data.name, label)
         if entry is not None:
             saved[job.out_dir] = entry.path
+            if s.loaded is not None:  # the library's copy is the same model: Explain opens it without a read
+                offer(s.loaded, entry.path)
             friendly(select_model, entry.path)
             st.rerun()
     if explain_col.button("Explain this model", key="train_explain", icon=":material/search:", width="stretch",

@@ -1,9 +1,8 @@
 """Choosing a user: the id box, a random user, interesting users of several kinds (a planted
 trigger's follow-up is due, taste or popularity drives the list, attention and the removal test
 disagree, a long history) and users who interacted with an item; and the planted truth for a model,
-cached per file version."""
-import os
-
+cached per checkpoint version (path, size, mtime_ns) and data directory, passed in: the cached functions
+never read the session."""
 import numpy as np
 import streamlit as st
 
@@ -14,35 +13,38 @@ from recsys_core.explain.planted import (
     planted_for_model,
 )
 from ui.keys import keyed
-from ui.state import data_dir, dataset_for, loaded_model
+from ui.state import Version, data_dir, loaded_model, opened, raw_dataset, version_of
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _planted(path: str, mtime: float, data_dir_: str | None) -> dict:
-    loaded = loaded_model(path)
+def planted_of(version: Version, data_dir_: str | None) -> dict:
+    """The planted truth for this checkpoint version ({} without one); for cached functions, which must not
+    read the session."""
+    loaded = opened(version, data_dir_)
     if loaded.data.causes is None:
         return {}
     # The item table from the shared dataset cache: otherwise each model on the page reads the file again.
-    return planted_for_model(loaded, data_dir_, items=dataset_for(loaded.meta.dataset.spec).items)
+    return planted_for_model(loaded, data_dir_, items=raw_dataset(loaded.meta.dataset.spec, data_dir_).items)
 
 
 def planted(path: str) -> dict:
-    return _planted(path, os.path.getmtime(path), data_dir())
+    return planted_of(version_of(path), data_dir())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _planted_rate(path: str, mtime: float, data_dir_: str | None):
-    return planted_accuracy(loaded_model(path), planted(path))
+def _planted_rate(version: Version, data_dir_: str | None):
+    return planted_accuracy(opened(version, data_dir_), planted_of(version, data_dir_))
 
 
 def planted_rate(path: str):
     """How often this model's attention finds the planted trigger (embedded data only)."""
-    return _planted_rate(path, os.path.getmtime(path), data_dir())
+    return _planted_rate(version_of(path), data_dir())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _interesting(path: str, mtime: float, data_dir_: str | None) -> list:
-    return interesting_users(loaded_model(path).data, planted(path), loaded=loaded_model(path))
+def _interesting(version: Version, data_dir_: str | None) -> list:
+    loaded = opened(version, data_dir_)
+    return interesting_users(loaded.data, planted_of(version, data_dir_), loaded=loaded)
 
 
 def _set_user(user_id):
@@ -58,7 +60,7 @@ def choose_user(path: str, key: str) -> str | None:
     """User id box, a random button, interesting users and "users who interacted with item X".
     Bound to session "user_id"; the first interesting user is the default."""
     data = loaded_model(path).data
-    interesting = _interesting(path, os.path.getmtime(path), data_dir())
+    interesting = _interesting(version_of(path), data_dir())
     if not st.session_state.get("user_id") and interesting:
         st.session_state["user_id"] = interesting[0].user_id
     user = st.session_state.get("user_id")

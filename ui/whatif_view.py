@@ -20,15 +20,15 @@ from recsys_core.explain.export import to_csv, to_html
 from recsys_core.explain.page import PageExplanation, WhyNot, page_document
 from recsys_core.explain.whatif import WhatIf, apply_edit, what_if
 from ui.keys import keyed
-from ui.state import data_dir, friendly, loaded_model, mtime_of
-from ui.user_pick import planted
+from ui.state import Version, data_dir, friendly, loaded_model, opened, version_of
+from ui.user_pick import planted_of
 
 KEY = "_whatif_edit"  # the session's edit text, per user (cleared when the user changes)
 
 
 @st.cache_data(max_entries=64, show_spinner="Re-scoring the edited history…")
-def _what_if(path: str, mtime: float, data_dir_: str | None, user_id: str, edit: str, k: int) -> WhatIf:
-    return what_if(loaded_model(path), user_id, edit, k=k, planted=planted(path))
+def _what_if(version: Version, data_dir_: str | None, user_id: str, edit: str, k: int) -> WhatIf:
+    return what_if(opened(version, data_dir_), user_id, edit, k=k, planted=planted_of(version, data_dir_))
 
 
 def _steps(edit: str) -> list[str]:
@@ -117,7 +117,7 @@ def what_if_editor(path: str, page: PageExplanation, k: int) -> WhatIf | None:
     if c2.button("Reset", icon=":material/restart_alt:", key=keyed("_whatif_reset", path, user_id)):
         st.session_state[KEY] = ""
         st.rerun()
-    out = friendly(_what_if, path, mtime_of(path), data_dir(), user_id, edit, k)
+    out = friendly(lambda: _what_if(version_of(path), data_dir(), user_id, edit, k))
     if out is None:
         return None
     st.table(moves_frame(out).set_index("Now"))  # a plain table: every rank is text on the page

@@ -13,8 +13,8 @@ from recsys_core.explain.page import PageExplanation, WhyNot, why_not_item
 from ui import charts
 from ui import explain_view as ev
 from ui.keys import keyed
-from ui.state import data_dir, friendly, loaded_model, mtime_of
-from ui.user_pick import planted
+from ui.state import Version, data_dir, friendly, opened, version_of
+from ui.user_pick import planted_of
 
 TONES = {"success": st.success, "warning": st.warning, "info": st.info}
 
@@ -102,10 +102,10 @@ def explain_one(rec: Recommendation, res: Explanation, claims, key: str):
 
 
 @st.cache_data(max_entries=128, show_spinner="Scoring that item…")
-def _why_not(path: str, mtime: float, hard_path: str | None, hard_mtime: float, data_dir_, user_id: str, k: int,
+def _why_not(version: Version, hard: Version | None, data_dir_: str | None, user_id: str, k: int,
              item_id: str) -> WhyNot:
-    page = ev.page_for(path, hard_path, user_id, k)
-    return why_not_item(loaded_model(path), page, item_id, planted=planted(path))
+    page = ev.page_at(version, hard, data_dir_, user_id, k)
+    return why_not_item(opened(version, data_dir_), page, item_id, planted=planted_of(version, data_dir_))
 
 
 def why_not(path: str, hard_path: str | None, page: PageExplanation, k: int, data, window: int, scale: str
@@ -121,8 +121,7 @@ def why_not(path: str, hard_path: str | None, page: PageExplanation, k: int, dat
         return None
     titles = {h.item_id: h.title for h in hits}
     item = st.selectbox("Item", list(titles), format_func=titles.get, key=keyed("_explain_whynot_item", *about, query))
-    wn = friendly(_why_not, path, mtime_of(path), hard_path, mtime_of(hard_path), data_dir(), page.expl.user_id, k,
-                  item)
+    wn = friendly(lambda: _why_not(version_of(path), version_of(hard_path), data_dir(), page.expl.user_id, k, item))
     if wn is None:
         return None
     if wn.in_history or (wn.row.rank is not None and wn.row.rank < len(page.expl.recommendations)):

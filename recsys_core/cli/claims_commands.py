@@ -13,9 +13,9 @@ def cmd_check_claims(args):
     loaded = open_model(args.model, args.dataset, args.data_dir)
     partner_path = args.partner
     if partner_path == "auto":  # the Explain page's default: the shipped target-hard, else a hard-trained model
-        from ..store.checkpoint import read_checkpoint
+        from ..store.checkpoint import read_meta  # the light metadata: no weights read to pick one
         from ..store.library import hard_partner, list_models
-        same = {e.path: read_checkpoint(e.path)[0] for e in list_models()
+        same = {e.path: read_meta(e.path) for e in list_models()
                 if e.fingerprint == loaded.meta.dataset.fingerprint}
         partner_path = hard_partner(os.path.realpath(loaded.path), {os.path.realpath(p): m for p, m in same.items()})
     partner = open_model(partner_path, data=loaded.data) if partner_path and partner_path != "none" else None

@@ -28,6 +28,9 @@ def cmd_train(args):
                             window_stride=args.window_stride, windows_per_user=args.windows_per_user,
                             stop_metric=args.stop_metric).validate()
     resolve_device(train_cfg.device)  # before the data loads: a missing GPU is known at once
+    from ..training.distributed import world_from_env
+    from ..training.process import setup_training_process
+    setup_training_process(train_cfg.threads, share=world_from_env().local_size)  # this process is here to train
     data = prepare(load_from_args(args), PrepConfig(min_rating=args.min_rating, k_core=args.k_core))
     spec = canonical_spec(args.dataset, args.data_dir)
     if args.ratings and data.ratings is None:  # before training, not after it
@@ -38,7 +41,6 @@ def cmd_train(args):
         from ..models.features import with_item_features
         model_cfg = with_item_features(model_cfg, data.categories).validate()
     model_cfg, choices = model_cfg.resolved_for(data)
-    from ..training.distributed import world_from_env
     if world_from_env().main:  # under torchrun, rank 0 speaks for every rank
         print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items",
               file=sys.stderr)
@@ -89,6 +91,8 @@ def cmd_evaluate(args):
     from ..errors import UserError
     from ..store.opened import open_model
     from ..training.evaluate import evaluate
+    from ..training.process import setup_training_process
+    setup_training_process()  # heap modes for the evaluation (see training/heap.py)
     if args.faithfulness and args.users < 1:
         raise UserError(f"--users {args.users}: faithfulness needs at least one test user. Fix: pass --users 1 or more.")
     loaded = open_model(args.model, args.dataset, args.data_dir)

@@ -9,7 +9,7 @@ import torch
 
 from ..data.preprocess import Prepared, PrepConfig, pad_left, prepare, split_ends
 from ..errors import CheckpointError, UserError
-from ..models import build_model
+from ..models import build_for_weights
 from ..models.config import ForeignSource, ModelConfig
 from . import recbole, sasrec_pytorch, torchscript
 from .foreign import Foreign, item_index, to_family_order
@@ -91,7 +91,7 @@ def import_model(path: str, dataset: str = "sample", fmt: str = "auto", name: st
                       dim=int(s.get("hidden_size") or s.get("hidden_units") or s.get("embedding_size") or 64),
                       layers=int(s.get("n_layers") or s.get("num_blocks") or s.get("num_layers") or 1),
                       heads=int(s.get("n_heads") or s.get("num_heads") or 1)).validate()
-    model = build_model(cfg, data.n_items)
+    model = build_for_weights(cfg, data.n_items)  # weights set next: nothing drawn from the global generator
     try:
         model.load_state_dict(state)
     except RuntimeError as e:

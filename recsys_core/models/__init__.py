@@ -14,6 +14,7 @@ from ..errors import SettingError
 from .base import Recommender
 from .baselines import MeanRecommender, PopularRecommender
 from .config import ModelConfig
+from .no_init import no_random_init
 from .recbole import RecBoleBERT4Rec, RecBoleGRU4Rec, RecBoleSASRec
 from .sasrec_pytorch import SASRecPyTorch
 from .selfattn import SelfAttentionRecommender
@@ -48,3 +49,10 @@ def build_model(cfg: ModelConfig, n_items: int, seed: int | None = None) -> Reco
     if seed is not None:
         torch.manual_seed(seed)
     return family_of(cfg.arch)(cfg, n_items)
+
+
+def build_for_weights(cfg: ModelConfig, n_items: int) -> Recommender:
+    """A model whose weights are loaded next (from a checkpoint): built without drawing initial weights,
+    so it leaves torch's global random generator as it was. Its parameters hold arbitrary values until then."""
+    with no_random_init():
+        return build_model(cfg, n_items)

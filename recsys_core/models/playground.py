@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from .attention import ATTENTION, Additive, Attention, Hard, masked_softmax, window_mask
+from .no_init import no_random_init
 
 VARIANTS = {name: cls.summary for name, cls in ATTENTION.items()}  # the models' own registry, in words
 NOISY = {name for name, cls in ATTENTION.items() if issubclass(cls, Hard)}  # trained with Gumbel noise
@@ -37,7 +38,7 @@ def _toy(variant: str, d: int) -> Attention:
     1 (the playground applies its own), and additive's W = U = I, v = 1 (vᵀ tanh(q + k))."""
     if variant not in ATTENTION:
         raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    with torch.random.fork_rng():  # its initial weights (overwritten below) must not draw from the global stream
+    with no_random_init():  # its initial weights are set below: nothing is drawn from the global generator
         module = ATTENTION[variant](dim=d, temperature=1.0, hidden=d).double().eval()
     if isinstance(module, Additive):
         with torch.no_grad():

@@ -17,13 +17,14 @@ import torch
 
 from .foreign import ImportedRecommender, pick
 
+# torch 2.13 calls TorchScript deprecated; it still loads and runs it. A filter set once at import:
+# catch_warnings around each load would change the process's filters from whichever server thread scores.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.load` is deprecated", category=DeprecationWarning)
+
 
 def open_archive(data: bytes):
     """A TorchScript module from an archive's bytes, on the CPU, in eval mode."""
-    with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it still loads and runs it
-        warnings.simplefilter("ignore", DeprecationWarning)
-        module = torch.jit.load(io.BytesIO(data), map_location="cpu")
-    return module.eval()
+    return torch.jit.load(io.BytesIO(data), map_location="cpu").eval()
 
 
 class TorchScriptRecommender(ImportedRecommender):

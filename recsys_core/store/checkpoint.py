@@ -3,7 +3,8 @@
 The metadata says what the model is (arch, attention, full name, configs), what it was trained on
 (dataset spec, name and fingerprint, id maps), how well it did and how long it took, and the
 library versions. A file for another dataset, a truncated file, or a file that is not a checkpoint
-is refused with a one-line message.
+is refused with a one-line message. Every checkpoint written here gets its light metadata in a sidecar
+(sidecar.py), which `read_meta` reads instead of the weights.
 """
 import json
 import os
@@ -11,19 +12,26 @@ import platform
 import re
 import time
 import warnings
+from functools import lru_cache
 
 import torch
 
 from ..atomic import STALE_SECONDS, atomic_write_bytes, fsync_path, remove_stale_temps  # noqa: F401 (re-exported)
 from ..data.preprocess import Prepared, PrepConfig
 from ..errors import CheckpointError
-from ..models import FAMILIES, build_model
+from ..models import FAMILIES, build_for_weights
 from ..models.config import ModelConfig
-from .meta import FORMAT, VERSION, CheckpointMeta, DatasetInfo, TrainingInfo
+from .meta import FORMAT, VERSION, CheckpointMeta, DatasetInfo, IdMaps, TrainingInfo
+from .sidecar import identity, read_sidecar, sha256, write_sidecar
 
 FILENAME = "model.pt"
 
-
+# torch warns about odd pickle protocols and TorchScript archives; the one-line refusal says enough. A
+# filter set once at import: catch_warnings around each load would change the process's filters from
+# whichever server thread reads a checkpoint.
+warnings.filterwarnings("ignore", message=r"Detected pickle protocol \d+ in the checkpoint", category=UserWarning)
+warnings.filterwarnings("ignore", message=r"'torch.load' received a zip file that looks like a TorchScript",
+                        category=UserWarning)
 
 
 def atomic_write_json(path: str, obj):
@@ -39,8 +47,7 @@ def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, met
         prep_config=PrepConfig(min_rating=data.config.min_rating, k_core=data.config.k_core),
         dataset=DatasetInfo(spec=dataset_spec, name=data.name, fingerprint=data.fingerprint,
                             users=data.n_users, items=data.n_items),
-        item_ids=[str(i) for i in data.item_ids[1:]], user_ids=[str(u) for u in data.user_ids],
-        metrics=metrics or {},
+        ids=IdMaps.of(data), metrics=metrics or {},
         training=None if result is None else TrainingInfo(
             seconds=round(result.train_seconds, 3), best_epoch=result.best_epoch, stopped=str(result.stopped),
             validation_seconds=round(result.validation_seconds, 3), evaluation_seconds=round(evaluation_seconds, 3),
@@ -52,8 +59,11 @@ def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, met
 
 
 def save_checkpoint(path: str, model, meta: CheckpointMeta):
+    """Write the checkpoint atomically, then its sidecar (light metadata for menus)."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     atomic_write_bytes(path, lambda f: torch.save({"meta": json.dumps(meta.to_dict()), "state_dict": state}, f))
+    st = os.stat(path)
+    write_sidecar(path, meta, st.st_size, st.st_mtime_ns, sha256(path))
 
 
 def resolve_checkpoint_path(path: str) -> str:
@@ -76,9 +86,7 @@ def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
     """(meta, state_dict) or a one-line CheckpointError. The only place a checkpoint file is read."""
     path = resolve_checkpoint_path(path)
     try:
-        with warnings.catch_warnings():  # torch warns about odd pickle protocols: the one-line error says enough
-            warnings.simplefilter("ignore")
-            blob = torch.load(path, map_location="cpu", weights_only=True)  # never runs code from the file
+        blob = torch.load(path, map_location="cpu", weights_only=True)  # never runs code from the file
     except FileNotFoundError:
         raise CheckpointError(f"{path}: the checkpoint was deleted while it was read. "
                               "Fix: refresh the list, or retrain.") from None
@@ -110,6 +118,37 @@ def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
     return typed, blob["state_dict"]
 
 
+def read_meta(path: str) -> CheckpointMeta:
+    """A checkpoint's light metadata (CheckpointMeta.light: no id maps, no item-attribute table) without
+    loading its weights; or a one-line CheckpointError. Cached per file version, for the whole process."""
+    path = resolve_checkpoint_path(path)
+    found = identity(path)
+    if found is None:
+        raise CheckpointError(f"{path}: no checkpoint there (deleted meanwhile?). Fix: refresh the list, or retrain.")
+    meta = _meta_of_version(*found)
+    if isinstance(meta, str):
+        raise CheckpointError(meta)
+    return meta
+
+
+@lru_cache(maxsize=1024)
+def _meta_of_version(path: str, size: int, mtime_ns: int) -> CheckpointMeta | str:
+    """The light metadata of this file version, or its one-line refusal (cached too: a broken file in a
+    folder is not read again at every listing)."""
+    meta = read_sidecar(path, size, mtime_ns)
+    if meta is not None:
+        return meta
+    try:
+        full, _ = read_checkpoint(path)
+    except CheckpointError as e:
+        return str(e)
+    try:  # describe it now, for next time (and for other processes)
+        write_sidecar(path, full, size, mtime_ns, sha256(path), make_folder=False)
+    except OSError:  # a read-only folder, or the model was deleted meanwhile: the cache above still holds it
+        pass
+    return full.light()
+
+
 def check_dataset(meta: CheckpointMeta, data: Prepared, path: str = "model"):
     got, want = data.fingerprint, meta.dataset.fingerprint
     if got != want:
@@ -118,11 +157,13 @@ def check_dataset(meta: CheckpointMeta, data: Prepared, path: str = "model"):
 
 
 def model_from(meta: CheckpointMeta, state: dict, path: str = "model"):
-    """The model a checkpoint describes, with its weights, in eval mode on the CPU."""
-    model = build_model(meta.model_config, meta.dataset.items)
+    """The model a checkpoint describes, with its weights, in eval mode on the CPU. Built without random
+    initial weights (models.build_for_weights): they would be overwritten at once, and drawing them would
+    move torch's global generator from whichever server thread opens a model."""
+    model = build_for_weights(meta.model_config, meta.dataset.items)
     state = type(model).upgrade_state(state, model)  # an older version of the family's weights, made loadable
     try:
-        model.load_state_dict(state)
+        model.load_state_dict(state)  # strict: every parameter and persistent buffer is overwritten
     except RuntimeError as e:
         raise CheckpointError(f"{path}: weights do not fit the model it describes ({str(e).splitlines()[0]}). "
                               "Fix: retrain; the model code may have changed since.") from None

@@ -5,7 +5,8 @@ Each saved model is a folder `<library>/<id>/` holding model.pt and metrics.json
 (write and fsync a hidden temp folder, then rename); deleting renames the folder away before removing it,
 so a listing never sees half a model. A disk budget evicts the longest-saved models first; saves and
 evictions take turns through a lock file, so an eviction never removes a model while it is being saved.
-Listing takes no lock; it reads each checkpoint once per file version (cached by path, size and mtime).
+Listing takes no lock and loads no weights: it reads each checkpoint's sidecar (checkpoint.read_meta),
+once per file version.
 """
 import errno
 import json
@@ -16,12 +17,11 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..data.sample import SAMPLE_DIR
 from ..errors import UserError
-from .checkpoint import FILENAME, fsync_path, read_checkpoint, remove_stale_temps
-from .meta import CheckpointMeta
+from .checkpoint import FILENAME, fsync_path, read_meta, remove_stale_temps
+from .sidecar import sidecar_path
 
 SHIPPED_DIR = os.path.join(SAMPLE_DIR, "models")
 DEFAULT_BUDGET_MB = 500  # a class of thirty with a few models each fits comfortably
@@ -56,22 +56,13 @@ class Entry:
         return f"{self.name} on {self.dataset} ({who}{score})"
 
 
-@lru_cache(maxsize=512)
-def _meta(path: str, size: int, mtime_ns: int) -> CheckpointMeta | None:
-    """Checkpoint metadata, cached per file version: read_checkpoint loads the weights too."""
-    try:
-        meta, _ = read_checkpoint(path)
-    except UserError:
-        return None
-    return meta
-
-
 def _entry(folder: str, shipped: bool) -> Entry | None:
     path = os.path.join(folder, FILENAME)
     try:
         st = os.stat(path)
-        meta = _meta(path, st.st_size, st.st_mtime_ns)
-        if meta is None:
+        try:
+            meta = read_meta(path)
+        except UserError:
             return None  # a broken file is skipped, never fatal to listing
         label = ""
         label_file = os.path.join(folder, "label.txt")
@@ -133,8 +124,8 @@ def _slug(text: str) -> str:
 
 def save_to_library(src_dir: str, name: str, dataset: str, label: str = "", lib: str | None = None,
                     budget_mb: float = DEFAULT_BUDGET_MB, max_models: int = DEFAULT_MAX_MODELS) -> Entry:
-    """Copy a trained model folder (model.pt + metrics.json) into the library, atomically."""
-    read_checkpoint(os.path.join(src_dir, FILENAME))  # refuse a missing or broken model with its one-line error
+    """Copy a trained model folder (model.pt, its sidecar, metrics.json) into the library, atomically."""
+    read_meta(os.path.join(src_dir, FILENAME))  # refuse a missing or broken model with its one-line error
     root = library_dir(lib)
     try:
         os.makedirs(root, exist_ok=True)
@@ -144,7 +135,8 @@ def save_to_library(src_dir: str, name: str, dataset: str, label: str = "", lib:
         raise UserError(f"{root}: cannot write the model library ({e.strerror or e}). "
                         "Fix: set ATTENTION_LENS_MODELS to a writable folder.") from None
     try:
-        for f in (FILENAME, "metrics.json", "rating.pt"):  # rating.pt: train --ratings' rating model
+        # rating.pt: train --ratings' rating model. copy2 keeps the modification time the sidecar names.
+        for f in (FILENAME, os.path.basename(sidecar_path(FILENAME)), "metrics.json", "rating.pt"):
             if os.path.exists(os.path.join(src_dir, f)):
                 shutil.copy2(os.path.join(src_dir, f), os.path.join(tmp, f))
         label = " ".join(label.split())[:80]  # one line: it is shown in lists

@@ -2,8 +2,12 @@
 
 On disk it stays the JSON document it has always been (`to_dict` writes exactly those keys, and
 `from_dict` reads files written before these classes existed), so old checkpoints keep loading.
+
+What menus and cards need is kept apart from the per-user and per-item tables: the id maps are their
+own object (IdMaps, absent from the light metadata a sidecar holds) and `light()` also leaves out the
+item-attribute table of a model with item features (store/sidecar.py).
 """
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..data.preprocess import PrepConfig
 from ..models.config import ModelConfig
@@ -38,6 +42,18 @@ class TrainingInfo:
 
 
 @dataclass
+class IdMaps:
+    """The dataset's own ids behind the model's indices: kept in the checkpoint, not needed to list or open it
+    (the dataset it was trained on has them, and the fingerprint proves it is that dataset)."""
+    item_ids: list[str] = field(default_factory=list)  # of item index 1..N
+    user_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, data) -> "IdMaps":
+        return cls(item_ids=[str(i) for i in data.item_ids[1:]], user_ids=[str(u) for u in data.user_ids])
+
+
+@dataclass
 class CheckpointMeta:
     arch: str
     attention: str | None  # None for a family without attention
@@ -46,14 +62,13 @@ class CheckpointMeta:
     dataset: DatasetInfo
     prep_config: PrepConfig = field(default_factory=PrepConfig)
     train_config: dict | None = None  # TrainConfig.to_dict() of the run, as recorded
-    item_ids: list[str] = field(default_factory=list)  # the dataset's own id of item index 1..N
-    user_ids: list[str] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)  # protocol -> metric -> value, on the test split
     training: TrainingInfo | None = None  # None for a baseline that was not trained
     versions: dict = field(default_factory=dict)
     created: str = ""
     format: str = FORMAT
     version: int = VERSION
+    ids: IdMaps | None = field(default=None, repr=False, compare=False)  # None in light metadata (a sidecar)
 
     @property
     def family(self):
@@ -75,7 +90,7 @@ class CheckpointMeta:
             "format": self.format, "version": self.version, "arch": self.arch, "attention": self.attention,
             "model_name": self.model_name, "model_config": self.model_config.to_dict(),
             "train_config": self.train_config, "prep_config": asdict(self.prep_config),
-            "dataset": asdict(self.dataset), "item_ids": self.item_ids, "user_ids": self.user_ids,
+            "dataset": asdict(self.dataset), **(asdict(self.ids) if self.ids is not None else {}),
             "metrics": self.metrics, "training": None if self.training is None else asdict(self.training),
             "versions": self.versions, "created": self.created,
         }
@@ -90,8 +105,7 @@ class CheckpointMeta:
             dataset=DatasetInfo(spec=ds.get("spec") or "sample", name=ds["name"], fingerprint=ds["fingerprint"],
                                 users=int(ds["users"]), items=int(ds["items"])),
             prep_config=PrepConfig(min_rating=prep.get("min_rating"), k_core=prep.get("k_core", 0)),
-            train_config=d.get("train_config"), item_ids=list(d.get("item_ids") or []),
-            user_ids=list(d.get("user_ids") or []), metrics=d.get("metrics") or {},
+            train_config=d.get("train_config"), metrics=d.get("metrics") or {},
             training=None if not training else TrainingInfo(
                 seconds=training["seconds"], best_epoch=training["best_epoch"], stopped=training["stopped"],
                 loss=training["loss"], lr=training.get("lr"), device=training.get("device", "cpu"),
@@ -100,4 +114,12 @@ class CheckpointMeta:
                 evaluation_seconds=training.get("evaluation_seconds"), stop_metric=training.get("stop_metric"),
                 max_seconds=training.get("max_seconds")),
             versions=d.get("versions") or {}, created=d.get("created", ""),
-            format=d.get("format", ""), version=int(d.get("version", 0)))
+            format=d.get("format", ""), version=int(d.get("version", 0)),
+            ids=IdMaps(list(d["item_ids"] or []), list(d.get("user_ids") or [])) if "item_ids" in d else None)
+
+    def light(self) -> "CheckpointMeta":
+        """The same metadata without per-user and per-item tables: what menus and model cards read."""
+        cfg = self.model_config
+        if cfg.item_attributes is not None:
+            cfg = replace(cfg, item_attributes=None)
+        return replace(self, model_config=cfg, ids=None)

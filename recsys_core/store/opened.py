@@ -1,5 +1,8 @@
-"""A checkpoint opened for use: its model, typed metadata and the dataset it was trained on."""
-from dataclasses import dataclass
+"""A checkpoint opened for use: its model, typed metadata and the dataset it was trained on; and models
+offered for a checkpoint version without reading it (a model just trained, handed over in memory)."""
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -7,6 +10,9 @@ from ..data.preprocess import Prepared, prepare
 from ..data.registry import load_dataset
 from .checkpoint import check_dataset, model_from, read_checkpoint
 from .meta import CheckpointMeta
+from .sidecar import identity
+
+OFFERED_MAX = 16  # models offered but not yet opened; more would only keep memory for nobody
 
 
 @dataclass
@@ -41,3 +47,26 @@ def loaded_from(meta: CheckpointMeta, state: dict, data: Prepared, path: str = "
     """A checkpoint already read, with its dataset: refused if `data` is another dataset."""
     check_dataset(meta, data, path)
     return Loaded(model_from(meta, state, path).to(device), meta, data, path)
+
+
+_offered: OrderedDict = OrderedDict()  # (path, size, mtime_ns) -> Loaded
+_offered_lock = threading.Lock()
+
+
+def offer(loaded: Loaded, path: str | None = None):
+    """`loaded` is what opening the checkpoint at `path` (default loaded.path), in its current version,
+    gives: the next opener of that version takes it instead of reading the file. For the model a training
+    job has just saved, and the library's copy of it."""
+    key = identity(path or loaded.path)
+    if key is None:
+        return
+    with _offered_lock:
+        _offered[key] = loaded if key[0] == loaded.path else replace(loaded, path=key[0])
+        while len(_offered) > OFFERED_MAX:
+            _offered.popitem(last=False)
+
+
+def take_offered(path: str, size: int, mtime_ns: int) -> Loaded | None:
+    """The model offered for this checkpoint version, if any (taken: the opener keeps it from now on)."""
+    with _offered_lock:
+        return _offered.pop((path, size, mtime_ns), None)

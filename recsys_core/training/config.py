@@ -51,7 +51,7 @@ class TrainConfig:
     eval_users: int = 1000  # validation on at most this many users (fixed sample) to keep epochs cheap
     seed: int = 42
     device: str = "auto"  # auto: cuda when available, else cpu
-    threads: int | None = None  # CPU threads (None: all cores)
+    threads: int | None = None  # CPU threads (None: all cores); set by the process's entry point (training/process.py)
     max_seconds: float | None = None  # stop after this much training time (None: no limit)
     weight_decay: float = 0.0
     anneal_steps: int = 5000  # hard attention: Gumbel temperature reaches its floor after this many steps; slow annealing keeps exploring (NDCG@10 0.186 vs 0.137 at 600)

@@ -14,6 +14,11 @@ times a second, and mapping each one costs page faults. With the 1 MB threshold 
 3 runs each, one session). Training runs with a 32 MB threshold and a 64 MB trim threshold instead
 (837-1,175/s, median 1,022, in the same session): fixed, so memory cannot creep, but above any
 training tensor of a normal batch.
+
+The thresholds belong to the whole process, so only a process that is there to train or evaluate sets
+them: its entry point (the CLI, the app's training worker, a benchmark) calls `manage()` once, and
+`heap_mode` does nothing elsewhere. A server that merely imports the training code keeps glibc's
+own settings, whatever its threads call.
 """
 import ctypes
 import sys
@@ -27,6 +32,7 @@ MODES = {  # mode -> (mmap threshold, trim threshold) in bytes
 
 _libc = None
 _mode = None
+_managed = False  # set by manage(): this process's entry point asked for heap modes
 
 
 def _mallopt():
@@ -53,15 +59,26 @@ def set_heap(mode: str):
         mallopt(M_TRIM_THRESHOLD, trim_at)
 
 
+def manage(base: str = "evaluate"):
+    """Called once by a process's entry point: from now on `heap_mode` switches modes, and between them
+    the process is in `base` (evaluate's thresholds keep an idle process's heap small)."""
+    global _managed
+    _managed = True
+    set_heap(base)
+
+
 @contextmanager
 def heap_mode(mode: str):
     """Run a block (or, as a decorator, a function) under `mode`, then go back to the mode before it
-    (evaluating inside training)."""
+    (evaluating inside training; the base mode after the outermost block). Nothing happens in a process
+    whose entry point did not call manage()."""
+    if not _managed:
+        yield
+        return
     before = _mode
     set_heap(mode)
     try:
         yield
     finally:
-        if before is not None:
-            set_heap(before)
+        set_heap(before)
 

@@ -24,7 +24,7 @@ from ..errors import Cancelled, UserError
 from .averaging import WeightAverage
 from .batching import epoch_batches, item_counts, training_ends
 from .config import TrainConfig
-from .device import DeviceRun, resolve_device, set_threads
+from .device import DeviceRun, resolve_device
 from .distributed import (
     World,
     agree_step,
@@ -234,7 +234,6 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     world = current()  # a world of one unless torchrun started this process and run.py joined its group
     torch.manual_seed(cfg.seed + world.rank)  # own dropout and negatives per rank; DDP copies rank 0's weights
     rng = np.random.default_rng(cfg.seed)  # the same on every rank: one epoch plan, sharded
-    set_threads(cfg.threads, share=world.local_size)
     device = rank_device(resolve_device(cfg.device), world)
     if not world.main:
         callback = None  # rank 0 reports

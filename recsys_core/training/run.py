@@ -29,6 +29,7 @@ class TrainOutcome:
     stopped: str  # a training.stop.Stop value: epochs | early | time | cancelled | diverged | not-trainable
     meta: CheckpointMeta | None = None
     history: list = field(default_factory=list)  # per validation: epoch, loss, seconds, ndcg@10, hr@10
+    model: object = field(default=None, repr=False)  # the trained model (on the CPU), as saved
 
 
 def check_writable(out_dir: str):
@@ -79,4 +80,4 @@ def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfi
         raise UserError(f"{out_dir}: cannot save the model there ({e.strerror or e}). "
                         "Fix: free some disk space or pass another output folder.") from None
     return TrainOutcome(path=path, metrics=metrics, seconds=result.train_seconds, best_epoch=result.best_epoch,
-                        stopped=result.stopped, meta=meta, history=result.history)
+                        stopped=result.stopped, meta=meta, history=result.history, model=model)
