@@ -1,7 +1,8 @@
 """App timings in a real browser: cold start (server launch to the first rendered Explain page, and to
 the landing page), a second session's first Explain on the warm server, and the page update after
-picking another user. Targets: Explain cold start <= 2.5 s, landing <= 2 s, a second session's first
-Explain <= 1 s, switching user <= 300 ms (median).
+picking another user, a what-if removal and one step of the Learn page's temperature slider. Targets:
+Explain cold start <= 2.5 s, landing <= 2 s, a second session's first Explain <= 1 s, switching user
+<= 300 ms (median), a what-if edit <= 300 ms, a Learn slider step <= 150 ms.
 
     python bench/bench_app.py [--repeats 3]
 
@@ -72,6 +73,27 @@ def script_runs(times: Path) -> list[dict]:
     return [r for r in runs if not r["fragment"]]
 
 
+def all_runs(times: Path) -> list[dict]:
+    """Every script run so far, fragment reruns included."""
+    if not times.exists():
+        return []
+    return [json.loads(line) for line in times.read_text().splitlines() if line.strip()]
+
+
+def settled(page, times: Path, action) -> tuple[float, float]:
+    """(browser seconds, server seconds) for one action: from the action until the server has finished
+    the script run(s) it started and the page shows no running indicator."""
+    before = len(all_runs(times))
+    t = time.perf_counter()
+    action()
+    while len(all_runs(times)) <= before:
+        if time.perf_counter() - t > 120:
+            raise TimeoutError("the action started no script run")
+        time.sleep(0.005)
+    wait_idle(page)
+    return time.perf_counter() - t, sum(r["seconds"] for r in all_runs(times)[before:])
+
+
 def server_seconds(times: Path, since: int) -> float:
     """Seconds the server spent in the script runs after the first `since` runs (one action's runs)."""
     return sum(r["seconds"] for r in script_runs(times)[since:])
@@ -111,11 +133,26 @@ def one_run(browser, sessions: int = 0) -> dict:
             wait_idle(page)
             updates.append(time.perf_counter() - t)
             update_server.append(server_seconds(times, before))
+        # a what-if removal of the latest history item, on the last user shown
+        page.get_by_role("button", name="Remove", exact=True).wait_for(timeout=60_000)
+        whatif, whatif_server = settled(page, times, lambda: page.get_by_role("button", name="Remove", exact=True).click())
+        page.get_by_text("Your edit:").first.wait_for(timeout=60_000)
+        # Learn: one step of the temperature slider (keyboard on its thumb), three times
+        learn = browser.new_page(viewport={"width": 1400, "height": 1000})
+        learn.goto(f"{url}/learn")
+        learn.get_by_text("Temperature T").first.wait_for(timeout=60_000)
+        wait_idle(learn)
+        thumb = learn.get_by_role("slider", name="Temperature T: soft ← → towards hard")
+        thumb.focus()
+        steps = [settled(learn, times, lambda key=key: thumb.press(key)) for key in ("ArrowRight", "ArrowRight", "ArrowLeft")]
+        learn.close()
         before = len(script_runs(times))
         second, second_s = open_explain(browser, url, "?user=9")
         out = {"server_up_s": server_up, "first_explain_s": first_explain, "first_explain_server_s": first_server,
                "second_session_explain_s": second_s, "second_session_explain_server_s": server_seconds(times, before),
-               "user_update_s": median(updates), "user_update_server_s": median(update_server)}
+               "user_update_s": median(updates), "user_update_server_s": median(update_server),
+               "user_update_max_s": max(updates), "whatif_s": whatif, "whatif_server_s": whatif_server,
+               "learn_step_s": median([b for b, _ in steps]), "learn_step_server_s": median([v for _, v in steps])}
         second.close()
         if sessions:  # memory per extra browser session, each showing the Explain page
             before_mb = rss_mb(proc.pid)
