@@ -86,7 +86,7 @@ async def _alerts(v: Visitor) -> list[str]:
 
 # --- the checks -------------------------------------------------------------------------------------
 
-async def check_page(v: Visitor, walk: Walk, n: int, cache: dict):
+async def check_page(v: Visitor, walk: Walk, n: int, cache: dict, retried: bool = False):
     from recsys_core.explain.page import explain_page
     from recsys_core.explain.whatif import what_if
     s = await _state(v)
@@ -139,7 +139,11 @@ async def check_page(v: Visitor, walk: Walk, n: int, cache: dict):
             walk.count("options")
             back, _, title = shown.partition(" back · ")
             if not back.isdigit() or int(back) > len(edited) or edited[-int(back)] != title:
-                walk.find(n, f"{label} offers {shown!r}, not an item of the history it edits")
+                if not retried:  # read while a rerun was still replacing the boxes (busy machine): look again
+                    await v.page.wait_for_timeout(1000)
+                    await v.idle()
+                    return await check_page(v, walk, n, cache, retried=True)
+                walk.find(n, f"{label} offers {shown!r}, not an item of the history it edits (edit {s['edit']!r})")
     picked = await _select_value(v, WHY)
     if picked and recs:
         walk.count("words")

@@ -71,14 +71,36 @@ def test_hard_inference_is_deterministic_argmax():
     assert torch.equal(w1.argmax(-1)[has_key], soft.argmax(-1)[has_key])
 
 
-def test_hard_straight_through_gradients_are_nonzero():
+def test_hard_straight_through_gradient_is_the_noisy_softmaxs():
+    """Training: the forward value is the one-hot sample, the gradient exactly that of the same noisy
+    softmax (the loss is linear in the output, so d loss / d weights is the same for both)."""
     attn = build_attention("hard", dim=D).train()
+    attn.anneal(0.5)  # a temperature other than 1, so dividing the logits by it is checked too
     q, k, v, mask = make_inputs()
-    q.requires_grad_(True)
-    k.requires_grad_(True)
-    out, _ = attn(q, k, v, mask)
-    (out * torch.randn_like(out)).sum().backward()
-    assert q.grad.abs().sum() > 0 and k.grad.abs().sum() > 0
+    g = torch.Generator().manual_seed(1)
+    noise = -torch.empty(B, H, Lq, L).exponential_(generator=g).log()
+    attn._gumbel.take = lambda like: noise  # the noise both passes below share
+    upstream = torch.randn(B, H, Lq, D, generator=g)
+
+    def grads(weights_of):
+        qq, kk = q.clone().requires_grad_(True), k.clone().requires_grad_(True)
+        w = weights_of(qq, kk)
+        ((w @ v) * upstream).sum().backward()
+        return w.detach(), qq.grad, kk.grad
+
+    hard, hq, hk = grads(lambda qq, kk: attn(qq, kk, v, mask)[1])
+    has_key = mask.expand_as(hard).any(-1)
+    assert set(hard.unique().tolist()) == {0.0, 1.0} and torch.all(hard.sum(-1)[has_key] == 1.0)
+
+    def noisy_softmax(qq, kk):
+        logits = attn.logits(qq, kk)
+        return torch.softmax(torch.where(mask, noise + logits / attn.tau, torch.finfo(logits.dtype).min), -1)
+
+    soft, sq, sk = grads(noisy_softmax)
+    assert torch.equal(hard.argmax(-1)[has_key], soft.argmax(-1)[has_key])  # the sample is the noisy argmax
+    assert hq.abs().sum() > 0
+    torch.testing.assert_close(hq, sq)
+    torch.testing.assert_close(hk, sk)
 
 
 def test_hard_temperature_anneals():

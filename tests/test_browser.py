@@ -91,9 +91,15 @@ def test_walk_through_every_page(server, page):
     visit(page, server, "train", "Start training")
     visit(page, server, "explain", "Recommendations")
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    assert page.locator(".js-plotly-plot").count() >= 2  # soft and hard heatmaps
-    body = page.inner_text("body")
-    assert "soft" in body.lower() and "hard" in body.lower()
+    maps = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .filter(p => p.data && p.data[0] && p.data[0].type === 'heatmap')
+        .map(p => ({title: ((p.layout.title || {}).text || '').toLowerCase(), scale: p.data[0].showscale !== false,
+                    rows: p.data[0].z.length, cols: p.data[0].z[0].length}))""")
+    soft = [m for m in maps if "soft" in m["title"]]
+    hard = [m for m in maps if "hard" in m["title"]]
+    assert soft and hard, maps  # the soft map and the hard map, each titled as such
+    assert soft[0]["scale"], soft  # the soft map carries its colour bar
+    assert soft[0]["cols"] == hard[0]["cols"] >= 2 and soft[0]["rows"] == hard[0]["rows"], maps  # one history, one top-K
     visit(page, server, "compare", "Compare")
     visit(page, server, "learn", "temperature")
     assert page.locator('[data-testid="stException"]').count() == 0
