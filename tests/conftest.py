@@ -59,7 +59,7 @@ SLOW_MODULES = {
     "test_browser", "test_import_browser", "test_own_data_browser", "test_patterns_browser", "test_whatif_browser",
     "test_user_lines_browser", "test_random_walk", "test_concurrency", "test_distributed", "test_real_datasets",
     "test_training_worker", "test_upload_kill", "test_nothing_lost", "test_memory", "test_offline",
-    "test_quality", "test_jobs_library", "test_warmup", "test_download",
+    "test_quality", "test_jobs_library", "test_warmup", "test_download", "test_check_claims",
 }
 
 
