@@ -4,6 +4,7 @@ sentence the pages showed before (issue 21), written here as the facts behind it
 import numpy as np
 import pytest
 
+from recsys_core.claims import facts
 from recsys_core.claims.edits import edit_claims, training_claim
 from recsys_core.claims.facts import Claim, Correlation, TopWeight, TrainingRun
 from recsys_core.claims.recommendation import attention_claims, planted_claim, why_not_claims
@@ -120,3 +121,14 @@ def test_removing_attentions_item_is_said_as_it_moves_the_score(drop, words):
     r = rec(soft, infl)
     assert words in attention_claims(r, explanation([r], 3))[0].text
 
+
+
+def test_a_title_with_asterisks_and_a_year_is_a_name_not_a_number():
+    # "M*A*S*H (1970)" in ml-100k: its asterisks must not end the name early, its year is not a claimed number
+    fact = facts.HistoryItem("70", "M*A*S*H (1970)", 8)
+    ok = Claim("attention-vs-removal", "info", "Removing *M*A*S*H (1970)* (8 items back) lowers this score the most.",
+               (fact,))
+    assert text_problems(ok) == []
+    wrong = Claim("attention-vs-removal", "info", "Removing *M*A*S*H (1970)* (9 items back) lowers this score the most.",
+                  (fact,))
+    assert text_problems(wrong)  # a number its facts do not hold is still refused
