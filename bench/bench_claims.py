@@ -57,7 +57,7 @@ def main() -> int:
             runs[label] = check(path, args.users, not args.no_measured)
             r = runs[label]
             print(f"{label}: {r.get('explanations')} explanations, {sum((r.get('claims') or {}).values())} claims, "
-                  f"{len(r.get('contradictions', []))} contradictions, {r['seconds']} s", file=sys.stderr, flush=True)
+                  f"{len(r.get('findings', []))} contradictions, {r['seconds']} s", file=sys.stderr, flush=True)
     rows = [{"model": label, "explanations": r.get("explanations"), "claims": sum((r.get("claims") or {}).values()),
              "contradictions": len(r.get("findings", [])), "seconds": r["seconds"]} for label, r in runs.items()]
     total = {"model": "all", "explanations": sum(r["explanations"] or 0 for r in rows),
