@@ -71,9 +71,8 @@ def child(args):
     model = build_model(model_cfg, data.n_items, seed=0)
     t = time.perf_counter()
     result = train(model, data, TrainConfig(epochs=args.epochs, batch_size=args.batch_size, threads=args.threads,
-                                            max_seconds=args.max_seconds or None, window_stride=args.window_stride),
-                   model_cfg.max_len)
-    stage("train", t, stopped=result.stopped, sequences_per_second=round(result.sequences_per_second, 1))
+                                            max_seconds=args.max_seconds or None, window_stride=args.window_stride))
+    stage("train", t, stopped=result.stopped, sequences_per_second=round(result.windows_per_second, 1))
     for protocol in ("full", "sampled"):
         t = time.perf_counter()
         m = evaluate(model, data, (protocol,), max_len=model_cfg.max_len)[protocol]

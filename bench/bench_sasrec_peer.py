@@ -101,7 +101,7 @@ def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict, thr
                        "test_ndcg@10": t["ndcg@10"], "test_hr@10": t["hr@10"]})
         extra[0] += time.perf_counter() - ts
 
-    res = train(model, data, train_cfg, model_cfg.max_len, callback=on_progress)
+    res = train(model, data, train_cfg, callback=on_progress)
     final = evaluate(model, data, ("full", "sampled"), split="test", ks=(10,), max_len=model_cfg.max_len)
     valid = evaluate(model, data, ("sampled",), split="valid", ks=(10,), max_len=model_cfg.max_len)["sampled"]
     flags = [f"--{k.replace('_', '-')} {v}" for k, v in {**shape, **VARIANTS[variant]}.items()]
@@ -111,7 +111,7 @@ def run_ours(data, variant: str, max_seconds: float, seed: int, shape: dict, thr
             f"--seed {seed} --out DIR; evaluate --protocol both", "model": model_cfg.name, "chosen_from_data": chosen,
             "load_start": load_start, "load_end": os.getloadavg()[0],
             "loss": res.loss, "lr": res.lr, "stopped": res.stopped, "best_epoch": res.best_epoch,
-            "seconds": res.train_seconds - extra[0], "seq_per_s": res.sequences_per_second, "points": points,
+            "seconds": res.train_seconds - extra[0], "seq_per_s": res.windows_per_second, "points": points,
             "valid_ndcg@10": valid["ndcg@10"], "valid_hr@10": valid["hr@10"],
             "test_ndcg@10": final["sampled"]["ndcg@10"], "test_hr@10": final["sampled"]["hr@10"],
             "full_ndcg@10": final["full"]["ndcg@10"], "full_hr@10": final["full"]["hr@10"]}

@@ -37,7 +37,7 @@ def scaled_data(scale: float):
 def throughput(data, loss: str, seconds: float, seed: int) -> float:
     model = build_model(ModelConfig(**SHAPE.to_dict()), data.n_items)
     cfg = TrainConfig(epochs=1, batch_size=128, loss=loss, max_seconds=seconds, seed=seed, eval_users=200)
-    return train(model, data, cfg, SHAPE.max_len).sequences_per_second
+    return train(model, data, cfg).windows_per_second
 
 
 def profile(data, loss: str, steps: int = 20) -> list[dict]:
@@ -69,7 +69,7 @@ def profile(data, loss: str, steps: int = 20) -> list[dict]:
 def quality(data, loss: str, minutes: float) -> dict:
     model = build_model(ModelConfig(**SHAPE.to_dict()), data.n_items)
     cfg = TrainConfig(batch_size=128, loss=loss, max_seconds=minutes * 60, epochs=10_000, patience=5, eval_users=2000)
-    res = train(model, data, cfg, SHAPE.max_len)
+    res = train(model, data, cfg)
     m = evaluate(model, data, ("sampled",), max_len=SHAPE.max_len, ks=(10,))["sampled"]
     return {"loss": loss, "minutes": minutes, "train_seconds": round(res.train_seconds, 1), "stopped": res.stopped,
             "sampled_ndcg@10": round(m["ndcg@10"], 4), "sampled_hr@10": round(m["hr@10"], 4)}

@@ -42,10 +42,10 @@ def run(name: str, data, seed: int) -> dict:
     cfg = config_for(name)
     model = build_model(cfg, data.n_items, seed=seed)
     t0 = time.perf_counter()
-    res = train(model, data, TrainConfig(seed=seed), cfg.max_len)
+    res = train(model, data, TrainConfig(seed=seed))
     seconds = time.perf_counter() - t0
     m = evaluate(model, data, max_len=cfg.max_len, ks=(10,))
-    return {"seconds": seconds, "seq_per_s": res.sequences_per_second, "epochs": res.best_epoch,
+    return {"seconds": seconds, "seq_per_s": res.windows_per_second, "epochs": res.best_epoch,
             "full_ndcg@10": m["full"]["ndcg@10"], "full_hr@10": m["full"]["hr@10"],
             "sampled_ndcg@10": m["sampled"]["ndcg@10"], "sampled_hr@10": m["sampled"]["hr@10"]}
 

@@ -10,6 +10,7 @@ from test_jobs_library import make_checkpoint
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.models.config import ModelConfig
+from recsys_core.setting import setting_of
 from recsys_core.store import library
 from recsys_core.training.config import TrainConfig
 from ui import jobs
@@ -48,10 +49,14 @@ def test_the_form_offers_every_setting_with_the_config_defaults():
     assert at.number_input(key="train_window").value == 0  # 0: the whole history
     for key in ("train_encoder", "train_loss", "train_device"):
         assert at.selectbox(key=key).value
-    for key in ("train_layers", "train_heads", "train_max_len", "train_batch", "train_lr", "train_max_seconds",
+    for key in ("train_layers", "train_heads", "train_max_len", "train_batch_size", "train_lr", "train_max_seconds",
                 "train_seed"):
         at.number_input(key=key)
     assert "CPU" in texts(at.caption) or "GPU" in texts(at.caption)
+    for name in ("dim", "max_len", "batch_size", "seed"):  # labels and defaults declared once, on the dataclasses
+        cls = ModelConfig if hasattr(ModelConfig(), name) else TrainConfig
+        widget = at.number_input(key=f"train_{name}")
+        assert (widget.label, widget.value) == (setting_of(cls, name).label, getattr(cls(), name))
     assert at.number_input(key="train_layers").disabled  # self-attention only
     at.selectbox(key="train_arch").select("self").run()
     assert not at.number_input(key="train_layers").disabled and at.selectbox(key="train_encoder").disabled

@@ -144,7 +144,7 @@ def colours():
 def _trained(arch, data):
     cfg = with_item_features(ModelConfig(arch=arch, dim=16, heads=1, layers=1, max_len=8), data.categories)
     model = build_model(cfg, data.n_items, seed=0)
-    train(model, data, TrainConfig(epochs=6, batch_size=64, seed=0, threads=1, patience=100), cfg.max_len)
+    train(model, data, TrainConfig(epochs=6, batch_size=64, seed=0, threads=1, patience=100))
     return model.eval()
 
 

@@ -132,10 +132,11 @@ def test_progress_keeps_about_fifty_averaged_losses_per_epoch_and_every_evaluati
     steps = 1000
     for epoch in (1, 2):
         for step in range(1, steps + 1):
-            sent = thin(Progress("train", epoch, 2, step, steps, float(step), 0.0, None))
+            sent = thin(Progress(phase="train", epoch=epoch, epochs=2, step=step, steps=steps, loss=float(step), elapsed=0.0, eta=None))
             if sent is not None:
                 jobs.TrainingJob.progress(SimpleNamespace(state=state), *sent)
-        sent = thin(Progress("eval", epoch, 2, steps, steps, 1.0, 0.0, None, {"ndcg@10": 0.1, "hr@10": 0.2}))
+        sent = thin(Progress(phase="eval", epoch=epoch, epochs=2, step=steps, steps=steps, loss=1.0, elapsed=0.0, eta=None,
+                                 metrics={"ndcg@10": 0.1, "hr@10": 0.2}))
         jobs.TrainingJob.progress(SimpleNamespace(state=state), *sent)
     train = [p for p in state.progress if p.phase == "train"]
     assert len(train) == 2 * LOSS_POINTS_PER_EPOCH

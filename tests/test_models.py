@@ -96,7 +96,7 @@ def test_target_score_equals_attention_output_dot_candidate(attention):
 def test_every_family_trains_scores_and_explains(data, arch):
     cfg = ModelConfig(arch=arch, dim=16, max_len=20)
     model = build_model(cfg, data.n_items)
-    res = train(model, data, TrainConfig(epochs=1, batch_size=256, seed=1, eval_users=100), cfg.max_len)
+    res = train(model, data, TrainConfig(epochs=1, batch_size=256, seed=1, eval_users=100))
     seq = torch.tensor([[0] * 15 + [1, 2, 3, 4, 5]])
     scores = model.score(seq)
     assert scores.shape == (1, data.n_items + 1) and scores[0, 0] == float("-inf")
@@ -112,7 +112,7 @@ def test_every_family_trains_scores_and_explains(data, arch):
 def test_checkpoint_roundtrip_gives_identical_scores(data, tmp_path):
     cfg = ModelConfig(arch="target", attention="hard", dim=16, max_len=20)
     model = build_model(cfg, data.n_items)
-    train(model, data, TrainConfig(epochs=1, batch_size=256, eval_users=100), cfg.max_len)
+    train(model, data, TrainConfig(epochs=1, batch_size=256, eval_users=100))
     path = str(tmp_path / "model.pt")
     save_checkpoint(path, model, make_meta(model, data, cfg))
     again, meta = load_model(path, data)
@@ -181,7 +181,7 @@ def test_training_can_be_cancelled_between_steps(data):
         if p.phase == "eval":
             cancel.set()
 
-    res = train(model, data, TrainConfig(epochs=50, batch_size=64, eval_users=100, min_eval_steps=1), 20,
+    res = train(model, data, TrainConfig(epochs=50, batch_size=64, eval_users=100, min_eval_steps=1),
                 callback=callback, cancel=cancel)
     assert res.stopped == "cancelled" and res.best_epoch == 1
     assert not any(p.phase == "train" and p.epoch > 2 for p in seen)
@@ -288,7 +288,7 @@ def test_averaging_weights_outside_their_range_are_refused_with_a_message(data, 
     from recsys_core.errors import UserError
     model = build_model(ModelConfig(arch="mean", dim=8, max_len=5), data.n_items)
     with pytest.raises(UserError, match=field):
-        train(model, data, TrainConfig(**{field: 1.0}), 5)
+        train(model, data, TrainConfig(**{field: 1.0}))
 
 
 def test_weight_average_ramps_up_to_its_decay_and_leaves_the_trained_model_alone():
@@ -316,13 +316,13 @@ def test_training_keeps_the_averaged_weights_it_validated(data):
     cfg = ModelConfig(arch="target", dim=16, max_len=10)
     model = build_model(cfg, data.n_items, seed=3)
     tc = TrainConfig(epochs=3, min_eval_steps=1, eval_users=10 ** 6, weight_average=0.9, seed=3)
-    res = train(model, data, tc, cfg.max_len)
+    res = train(model, data, tc)
     users = np.arange(data.n_users)  # eval_users above the user count: every user validates
     again = evaluate(model, data, ("full",), split="valid", ks=(10,), users=users, max_len=cfg.max_len)["full"]
-    assert again["ndcg@10"] == pytest.approx(res.best_ndcg, abs=1e-6)
+    assert again["ndcg@10"] == pytest.approx(res.best_ndcg_at_10, abs=1e-6)
     # ... and it is an average, not the last iterate: the same run unaveraged keeps other weights.
     plain = build_model(cfg, data.n_items, seed=3)
-    train(plain, data, TrainConfig(epochs=3, min_eval_steps=1, eval_users=10 ** 6, weight_average=0, seed=3), cfg.max_len)
+    train(plain, data, TrainConfig(epochs=3, min_eval_steps=1, eval_users=10 ** 6, weight_average=0, seed=3))
     # (by far more than CPU float rounding, which moves same-seed runs by ~1e-6)
     assert (model.item.weight - plain.item.weight).abs().max() > 1e-3
 
@@ -400,8 +400,8 @@ def test_self_validates_every_short_epoch_while_target_waits_for_enough_steps(da
     validated = {}
     for arch in ("self", "target"):
         cfg = ModelConfig(arch=arch, dim=8, max_len=50)
-        res = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(epochs=3, eval_users=50), cfg.max_len)
-        validated[arch] = [h["epoch"] for h in res.history]
+        res = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(epochs=3, eval_users=50))
+        validated[arch] = [h.epoch for h in res.history]
     assert validated == {"self": [1, 2, 3], "target": [2, 3]}
     assert TrainConfig(min_eval_steps=1).resolved_min_eval_steps("target") == 1  # an explicit value wins
 
@@ -419,7 +419,7 @@ def test_training_stops_once_gains_fall_below_the_required_margin(data):
     # patience 1, validating every epoch: with a 90% margin no second validation can count as a gain.
     cfg = ModelConfig(arch="mean", dim=16, max_len=20)
     tc = dict(epochs=4, patience=1, min_eval_steps=1, eval_users=300)
-    strict = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(min_improvement=0.9, **tc), cfg.max_len)
-    assert strict.stopped == "early" and [h["epoch"] for h in strict.history] == [1, 2]
-    lenient = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(min_improvement=0.0, **tc), cfg.max_len)
+    strict = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(min_improvement=0.9, **tc))
+    assert strict.stopped == "early" and [h.epoch for h in strict.history] == [1, 2]
+    lenient = train(build_model(cfg, data.n_items, seed=0), data, TrainConfig(min_improvement=0.0, **tc))
     assert len(lenient.history) > 2  # the same run while its validation still rises

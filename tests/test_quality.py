@@ -42,7 +42,7 @@ def ndcg(data):
             runs = []
             for seed in SEEDS:
                 model = build_model(cfg, data.n_items, seed=seed)
-                train(model, data, TrainConfig(epochs=EPOCHS, seed=seed), cfg.max_len)
+                train(model, data, TrainConfig(epochs=EPOCHS, seed=seed))
                 ranks = rank_targets(model, data, "test", "full", max_len=cfg.max_len)
                 runs.append(np.where(ranks < 10, 1 / np.log2(ranks + 2), 0.0))
             cache[name] = np.mean(runs, axis=0)

@@ -32,17 +32,17 @@ class BreaksAfter(MeanRecommender):
 def test_a_nan_loss_stops_training_on_the_last_validated_weights(data):
     model = BreaksAfter(ModelConfig(arch="mean", dim=8, max_len=10), data.n_items)
     model.good = 400  # an epoch of mean is 301 steps on the embedded data: the first validation sees good weights
-    result = train(model, data, TrainConfig(epochs=5, min_eval_steps=1, seed=0), 10)
+    result = train(model, data, TrainConfig(epochs=5, min_eval_steps=1, seed=0))
     assert result.stopped == "diverged"
     assert result.best_epoch == 1 and len(result.history) == 1
     assert all(torch.isfinite(p).all() for p in model.parameters())  # the kept weights are the validated ones
-    assert math.isfinite(result.history[0]["loss"])
+    assert math.isfinite(result.history[0].loss)
 
 
 def test_a_run_that_diverges_before_any_validation_gives_a_message_not_a_model(data):
     model = BreaksAfter(ModelConfig(arch="mean", dim=8, max_len=10), data.n_items)
     with pytest.raises(UserError, match="diverged.*learning rate"):
-        train(model, data, TrainConfig(epochs=3, seed=0), 10)
+        train(model, data, TrainConfig(epochs=3, seed=0))
 
 
 @pytest.mark.parametrize("field,value", [("lr", float("nan")), ("lr", float("inf")), ("lr", -1.0), ("lr", 0.0),

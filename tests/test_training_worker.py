@@ -169,7 +169,7 @@ def test_a_worker_killed_mid_job_gives_a_message_and_the_session_keeps_its_earli
 
     at.switch_page("pages/train.py").run()
     at.number_input(key="train_epochs").set_value(1000)
-    at.number_input(key="train_batch").set_value(8)
+    at.number_input(key="train_batch_size").set_value(8)
     at.number_input(key="train_max_seconds").set_value(0)
     at.button(key="train_start").click().run()
     job = at.session_state["job"]

@@ -23,7 +23,7 @@ def data():
 def _train(data, **cfg):
     model = build_model(ModelConfig(arch="self", dim=16, layers=1, max_len=20).validate(), data.n_items, seed=0)
     events = []
-    res = train(model, data, TrainConfig(seed=0, eval_users=200, **cfg), 20, callback=events.append)
+    res = train(model, data, TrainConfig(seed=0, eval_users=200, **cfg), callback=events.append)
     return res, [p for p in events if p.phase == "eval"]
 
 
@@ -33,8 +33,8 @@ def test_a_long_epoch_is_validated_inside_it_and_the_chart_gets_fractional_epoch
     inside = [p for p in evals if p.step < p.steps]
     assert len(inside) == (steps - 1) // 10  # every 10 steps (320 windows), the epoch's end on its own
     assert [p.step for p in inside] == [10 * (i + 1) for i in range(len(inside))]
-    assert len(res.history) == len(evals) and res.history[-1]["windows"] == steps * 32
-    assert np.all(np.diff([h["windows"] for h in res.history]) > 0)
+    assert len(res.history) == len(evals) and res.history[-1].windows == steps * 32
+    assert np.all(np.diff([h.windows for h in res.history]) > 0)
 
 
 def test_without_eval_windows_only_epoch_ends_are_validated(data):
@@ -56,10 +56,11 @@ def test_patience_waits_for_a_share_of_the_examples_trained_up_to_the_best():
 def test_the_kept_weights_follow_the_stop_metric(data):
     for metric in ("ndcg", "ndcg@10"):
         res, _ = _train(data, epochs=6, min_eval_steps=1, stop_metric=metric, patience=100)
-        scores = [h[metric] for h in res.history]
-        assert res.history[int(np.argmax(scores))]["epoch"] == res.best_epoch
-        assert res.best_ndcg == res.history[int(np.argmax(scores))]["ndcg@10"]
-        assert all(0 < h["ndcg"] <= 1 and h["ndcg"] >= h["ndcg@10"] for h in res.history)
+        scores = [h.to_json()[metric] for h in res.history]
+        assert res.history[int(np.argmax(scores))].epoch == res.best_epoch
+        assert res.best_ndcg_at_10 == res.history[int(np.argmax(scores))].ndcg_at_10
+        assert res.best_score == max(scores)
+        assert all(0 < h.ndcg <= 1 and h.ndcg >= h.ndcg_at_10 for h in res.history)
 
 
 def test_auto_stops_on_the_whole_ranking_only_for_large_catalogues():

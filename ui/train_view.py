@@ -12,30 +12,53 @@ import streamlit as st
 
 from recsys_core.claims.edits import training_claim
 from recsys_core.models import FAMILIES, NATIVE_FAMILIES
-from recsys_core.models.attention import ATTENTION
-from recsys_core.models.config import ENCODERS, ModelConfig
+from recsys_core.models.config import ModelConfig
+from recsys_core.setting import labels, setting_of, settings_of
 from recsys_core.store.checkpoint import FILENAME
 from recsys_core.store.library import save_to_library
 from recsys_core.store.opened import offer
-from recsys_core.training.config import LOSSES, TrainConfig
+from recsys_core.training.config import TrainConfig
 from recsys_core.training.device import available_devices, describe, resolve_device
+from recsys_core.training.run import checked_settings, with_features
 from ui.jobs import TrainingJob
 from ui.state import friendly, prepared, select_model
 
-# What the form calls each setting, for the core's messages (SettingError names the config field).
-FIELD_LABELS = {"arch": "Architecture", "attention": "Attention", "window": "Window", "encoder": "Encoder",
-                "loss": "Loss", "dim": "Embedding size", "max_len": "History length", "layers": "Layers",
-                "heads": "Heads", "epochs": "Epochs", "max_seconds": "Time limit (s)", "batch_size": "Batch size",
-                "lr": "Learning rate", "seed": "Seed", "device": "Device"}
+# The form's settings: labels, help, ranges and defaults come from the config dataclasses' declarations
+# (recsys_core/setting.py), as the CLI's flags do. Widget key: train_<field>.
+MODEL_FIELDS = ("arch", "attention", "window", "encoder", "item_features", "dim", "max_len", "layers", "heads")
+TRAIN_FIELDS = ("loss", "epochs", "max_seconds", "batch_size", "lr", "seed", "device")
+FIELD_LABELS = labels(ModelConfig, TrainConfig)  # for the core's messages (SettingError names the config field)
 LOSS_LABELS = {"auto": "auto", "full": "full softmax", "sampled": "sampled softmax", "bce": "BCE (SASRec)"}
-_M, _T = ModelConfig(), TrainConfig()
-DEFAULTS = {  # widget key -> default, from the config dataclasses (0 stands for None)
-    "train_arch": _M.arch, "train_attention": _M.attention, "train_window": _M.window or 0,
-    "train_encoder": _M.encoder, "train_loss": _T.loss, "train_dim": _M.dim, "train_layers": _M.layers,
-    "train_heads": _M.heads, "train_max_len": _M.max_len, "train_epochs": _T.epochs, "train_batch": _T.batch_size,
-    "train_lr": _T.lr, "train_max_seconds": 120, "train_seed": _T.seed, "train_device": _T.device,
-    "train_item_features": False,
-}
+_T = TrainConfig()
+FORM_DEFAULTS = {"max_seconds": 120}  # the app's runs are bounded; the CLI's are not
+DEFAULTS = {  # widget key -> default (0 stands for None where a number may be left to the model)
+    f"train_{s.name}": FORM_DEFAULTS.get(s.name, 0 if s.default is None and s.form and s.form[0] == 0 else s.default)
+    for cls, names in ((ModelConfig, MODEL_FIELDS), (TrainConfig, TRAIN_FIELDS)) for s in settings_of(cls)
+    if s.name in names}
+
+
+def _setting(name: str):
+    return setting_of(ModelConfig if name in MODEL_FIELDS else TrainConfig, name)
+
+
+def _number(box, name: str, help: str = "", **kw):
+    s = _setting(name)
+    low, high, *step = s.form
+    box.number_input(s.label, low, high, step=step[0] if step else None, key=f"train_{name}",
+                     help=(s.help[0].upper() + s.help[1:] + ". " + help).strip(), **kw)
+
+
+def _choice(box, name: str, options=None, help: str = "", **kw):
+    s = _setting(name)
+    box.selectbox(s.label, options if options is not None else s.choices, key=f"train_{name}",
+                  help=(s.help[0].upper() + s.help[1:] + ". " + help).strip(), **kw)
+
+
+def _value(name: str):
+    """The form's value for a config field: 0 for "left to the model" is None there."""
+    value = st.session_state[f"train_{name}"]
+    s = _setting(name)
+    return None if s.optional and value == 0 else value
 
 
 def restore_form():
@@ -56,69 +79,55 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
     """Draw the settings for a dataset of n_items; returns the configs they describe."""
     restore_form()
     ss = st.session_state
-    arch = st.selectbox("Architecture", list(NATIVE_FAMILIES), format_func=lambda a: FAMILIES[a].label, key="train_arch")
+    _choice(st, "arch", list(NATIVE_FAMILIES), format_func=lambda a: FAMILIES[a].label)
+    arch = ss["train_arch"]
     family = FAMILIES[arch]
     st.caption(family.about)
     attends = "attention" in family.settings
     c1, c2 = st.columns(2)
-    c1.selectbox("Attention", list(ATTENTION), key="train_attention", disabled=not attends,
-                 help="How history items are weighted: soft (scaled dot product), hard (one item), sparsemax, …")
-    c2.number_input("Window", 0, 500, key="train_window", disabled=not attends,
-                    help="Attend only to the most recent W items; 0 = the whole history.")
-    c1.selectbox("Encoder", ENCODERS, key="train_encoder", disabled="encoder" not in family.settings,
-                 help="Target attention only: a GRU/LSTM over the history before attention (as in NARM).")
-    c1.toggle("Item features", key="train_item_features", disabled="item_features" not in family.settings,
-              help="Also attend over each history item's categories or genres (from the dataset or its catalogue); "
-                   "Explain then shows which attribute values drove each recommendation.")
-    c2.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get, key="train_loss",
-                 help=f"auto picks by architecture and catalogue size: {_T.resolved_loss(n_items, family)} here. "
-                      "BCE uses one negative per position, as the SASRec paper does.")
+    _choice(c1, "attention", disabled=not attends)
+    _number(c2, "window", "0 = the whole history.", disabled=not attends)
+    _choice(c1, "encoder", disabled="encoder" not in family.settings)
+    s = _setting("item_features")
+    c1.toggle(s.label, key="train_item_features", disabled="item_features" not in family.settings,
+              help=s.help[0].upper() + s.help[1:] + ". Explain then shows which attribute values drove each "
+                   "recommendation.")
+    _choice(c2, "loss", format_func=LOSS_LABELS.get, help=f"Auto here: {_T.resolved_loss(n_items, family)}.")
     with st.expander("Model size"):
         c1, c2 = st.columns(2)
-        c1.number_input("Embedding size", 2, 1024, step=8, key="train_dim")
-        c2.number_input("History length", 2, 1000, step=10, key="train_max_len",
-                        help="Longer histories keep their most recent items.")
-        c1.number_input("Layers", 1, 12, key="train_layers", disabled="layers" not in family.settings, help="Self-attention only.")
-        c2.number_input("Heads", 1, 16, key="train_heads", disabled="heads" not in family.settings,
-                        help="Self-attention only; the embedding size must divide by it.")
+        _number(c1, "dim")
+        _number(c2, "max_len")
+        _number(c1, "layers", disabled="layers" not in family.settings)
+        _number(c2, "heads", disabled="heads" not in family.settings)
     with st.expander("Training"):
         c1, c2 = st.columns(2)
-        c1.number_input("Epochs (at most)", 1, 1000, key="train_epochs",
-                        help="Early stopping on validation NDCG@10 usually ends far sooner.")
-        c2.number_input("Time limit (s)", 0, 24 * 3600, step=30, key="train_max_seconds", help="0 = no limit.")
-        c1.number_input("Batch size", 1, 4096, step=32, key="train_batch")
-        c2.number_input("Learning rate", 1e-5, 1.0, step=1e-4, format="%.4f", key="train_lr",
-                        placeholder="auto",
-                        help=f"Adam. Empty (auto): {_T.resolved_lr(family, n_items):g}, tuned for this model.")
-        c1.number_input("Seed", 0, 2**31 - 1, key="train_seed")
-        c2.selectbox("Device", available_devices(), key="train_device")
+        _number(c1, "epochs")
+        _number(c2, "max_seconds")
+        _number(c1, "batch_size")
+        _number(c2, "lr", f"Empty (auto): {_T.resolved_lr(family, n_items):g}, tuned for this model.",
+                format="%.4f", placeholder="auto")
+        _number(c1, "seed")
+        _choice(c2, "device", available_devices())
     device = friendly(resolve_device, ss["train_device"], names=FIELD_LABELS)
     if device is not None:
         st.caption(f"Trains on **{describe(device)}**.")
     remember_form()
-    model_cfg = ModelConfig(arch=arch, attention=ss["train_attention"], window=ss["train_window"] or None,
-                            encoder=ss["train_encoder"] if "encoder" in family.settings else "none", dim=ss["train_dim"],
-                            layers=ss["train_layers"], heads=ss["train_heads"], max_len=ss["train_max_len"])
-    train_cfg = TrainConfig(epochs=ss["train_epochs"], batch_size=ss["train_batch"], lr=ss["train_lr"],
-                            loss=ss["train_loss"], seed=ss["train_seed"], device=ss["train_device"],
-                            max_seconds=ss["train_max_seconds"] or None)
+    model_cfg = ModelConfig(**{n: _value(n) for n in MODEL_FIELDS if n != "item_features"})
+    if "encoder" not in family.settings:
+        model_cfg.encoder = "none"
+    train_cfg = TrainConfig(**{n: _value(n) for n in TRAIN_FIELDS})
     return model_cfg, train_cfg
 
 
 def _checked(model_cfg: ModelConfig, train_cfg: TrainConfig):
-    model_cfg.validate()
-    train_cfg.validate()
-    resolve_device(train_cfg.device)
+    checked_settings(model_cfg, train_cfg)
     return prepared()
 
 
 def _with_features(model_cfg: ModelConfig, data) -> ModelConfig:
     """The form's config, with the dataset's item attribute table when "Item features" is on."""
-    family = FAMILIES[model_cfg.arch]
-    if not st.session_state.get("train_item_features") or "item_features" not in family.settings:
-        return model_cfg
-    from recsys_core.models.features import with_item_features
-    return with_item_features(model_cfg, data.categories).validate()
+    on = bool(st.session_state.get("train_item_features")) and "item_features" in model_cfg.family.settings
+    return with_features(model_cfg, data, on)
 
 
 def start(model_cfg: ModelConfig, train_cfg: TrainConfig) -> bool:

@@ -12,22 +12,13 @@ def cmd_train(args):
     from ..models import family_of
     from ..models.config import ModelConfig
     from ..training.config import TrainConfig
-    from ..training.device import resolve_device
-    from ..training.run import train_and_save
+    from ..training.run import checked_settings, train_and_save, with_features
+    from .config_flags import config_values
     if "attention" not in family_of(args.arch).settings and args.attention_given:
         print(f"notice: --attention is ignored for --arch {args.arch} (it has no attention).", file=sys.stderr)
-    model_cfg = ModelConfig(arch=args.arch, attention=args.attention, window=args.window, encoder=args.encoder,
-                            dim=args.dim, layers=args.layers, heads=args.heads, max_len=args.max_len,
-                            dropout=args.dropout, last_skip={"auto": None, "on": True, "off": False}[args.last_skip]
-                            ).validate()
-    train_cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
-                            negatives=args.negatives, seed=args.seed, device=args.device, threads=args.threads,
-                            max_seconds=args.max_seconds, patience=args.patience,
-                            min_improvement=args.min_improvement, weight_average=args.weight_average,
-                            eval_windows=args.eval_windows, patience_growth=args.patience_growth,
-                            window_stride=args.window_stride, windows_per_user=args.windows_per_user,
-                            stop_metric=args.stop_metric).validate()
-    resolve_device(train_cfg.device)  # before the data loads: a missing GPU is known at once
+    model_values = config_values(ModelConfig, args)
+    item_features = model_values.pop("item_features")  # its table comes from the data, loaded below
+    model_cfg, train_cfg = checked_settings(ModelConfig(**model_values), TrainConfig(**config_values(TrainConfig, args)))
     from ..training.distributed import world_from_env
     from ..training.process import setup_training_process
     setup_training_process(train_cfg.threads, share=world_from_env().local_size)  # this process is here to train
@@ -37,9 +28,7 @@ def cmd_train(args):
         from ..errors import DataError
         raise DataError(f"{data.name}: has no ratings, so --ratings has nothing to learn. Fix: drop --ratings, or "
                         "map the rating column (--columns rating=COL).")
-    if getattr(args, "item_features", False):  # the attribute table comes from the data just loaded
-        from ..models.features import with_item_features
-        model_cfg = with_item_features(model_cfg, data.categories).validate()
+    model_cfg = with_features(model_cfg, data, item_features)
     model_cfg, choices = model_cfg.resolved_for(data)
     if world_from_env().main:  # under torchrun, rank 0 speaks for every rank
         print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items",
@@ -177,75 +166,14 @@ def cmd_recommend(args):
 
 
 def register(sub):
-    from ..models import NATIVE_FAMILIES as FAMILIES  # imported families are not trained here
-    from ..models.attention import ATTENTION
-    from ..models.config import ENCODERS, ModelConfig
-    from ..models.selfattn import SHORT_HISTORY
-    from ..training.config import LOSSES, STOP_METRICS, TrainConfig
-    mc, tc = ModelConfig(), TrainConfig()
-
-    def per_family(value) -> str:
-        """A default each family sets for itself, as the help says it: 'target 100, self 256, ...'."""
-        return ", ".join(f"{name} {value(cls.defaults)}" for name, cls in FAMILIES.items() if cls.trainable)
+    from ..models.config import ModelConfig
+    from ..training.config import TrainConfig
+    from .config_flags import add_config_flags
 
     p = sub.add_parser("train", help="train a model and save checkpoint + metrics.json")
     add_dataset_args(p)
-    p.add_argument("--arch", choices=list(FAMILIES), default=mc.arch)
-    p.add_argument("--attention", choices=list(ATTENTION), default=None, help="attention variant (default soft)")
-    p.add_argument("--window", type=int, default=None, help="attend to the most recent W items only")
-    p.add_argument("--encoder", choices=ENCODERS, default="none",
-                   help="a recurrent encoder before attention, for the families that take one: "
-                        + ", ".join(n for n, c in FAMILIES.items() if "encoder" in c.settings))
-    p.add_argument("--loss", choices=LOSSES, default="auto")
-    p.add_argument("--negatives", type=int, default=None,
-                   help="sampled negatives for the sampled loss (default, per family: "
-                        + per_family(lambda d: d.negatives) + ")")
-    p.add_argument("--layers", type=int, default=mc.layers)
-    p.add_argument("--heads", type=int, default=mc.heads)
-    p.add_argument("--dim", type=int, default=mc.dim)
-    p.add_argument("--max-len", type=int, default=mc.max_len)
-    p.add_argument("--dropout", type=float, default=mc.dropout)
-    p.add_argument("--last-skip", choices=("auto", "on", "off"), default="auto",
-                   help="self only: a skip connection around the last block's attention too (auto: on when the "
-                        f"median user has at most {SHORT_HISTORY} interactions; off, the last attention row accounts "
-                        "for the whole prediction)")
-    p.add_argument("--item-features", action="store_true",
-                   help="also attend over each history item's attributes (its category; genres as a |-separated "
-                        "list), for the families that take them: "
-                        + ", ".join(n for n, c in FAMILIES.items() if "item_features" in c.settings))
-    p.add_argument("--epochs", type=int, default=tc.epochs)
-    p.add_argument("--batch-size", type=int, default=tc.batch_size)
-    p.add_argument("--lr", type=float, default=None,
-                   help="Adam learning rate (default, per family: " + per_family(
-                       lambda d: f"{d.lr:g}" + (f" ({d.lr_large:g} above {tc.full_max_items:,} items)" if d.lr_large else ""))
-                   + ")")
-    p.add_argument("--patience", type=int, default=tc.patience,
-                   help="validations without improvement before stopping")
-    p.add_argument("--eval-windows", type=int, default=tc.eval_windows,
-                   help=f"also validate inside an epoch every this many training windows (default {tc.eval_windows:,}; "
-                        "0: only at epoch ends)")
-    p.add_argument("--patience-growth", type=float, default=tc.patience_growth,
-                   help="early stopping also waits until the windows trained since the best reach this fraction "
-                        f"of those trained up to it (default {tc.patience_growth:g}; 0: validations alone)")
-    p.add_argument("--window-stride", type=int, default=None,
-                   help="sequence models: a training window every this many items (default: max-len / 5)")
-    p.add_argument("--windows-per-user", type=int, default=tc.windows_per_user,
-                   help="sequence models: at most this many training windows per user and epoch, the most recent "
-                        "(default 0: all)")
-    p.add_argument("--stop-metric", choices=STOP_METRICS, default=tc.stop_metric,
-                   help="validation metric for early stopping and the kept weights: ndcg@10, or ndcg over the whole "
-                        f"ranking (default auto: ndcg above {tc.full_max_items:,} items)")
-    p.add_argument("--min-improvement", type=float, default=tc.min_improvement,
-                   help="a validation improves only if it beats the best (smoothed) NDCG@10 by more than this "
-                        "fraction of it (0: any gain)")
-    p.add_argument("--weight-average", type=float, default=None,
-                   help="keep an exponential moving average of the weights, with this weight on the past per "
-                        "step (0: the last weights; default, per family: " + per_family(lambda d: f"{d.weight_average:g}")
-                   + ")")
-    p.add_argument("--max-seconds", type=float, default=None, help="stop training after this long (0: no limit)")
-    p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default or 0: all cores)")
-    p.add_argument("--seed", type=int, default=tc.seed)
+    add_config_flags(p, ModelConfig, TrainConfig)  # every flag a config field declares (recsys_core/setting.py)
+    p.set_defaults(attention=None)  # "soft", once _train_entry has noted whether it was given
     p.add_argument("--ratings", action="store_true",
                    help="also train a rating model (rating.pt beside model.pt): MAE/RMSE on the held-out ratings")
     p.add_argument("--like-threshold", type=float, default=4.0,

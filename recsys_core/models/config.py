@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 import numpy as np
 
 from ..errors import SettingError, check_number
+from ..setting import setting
 
 ENCODERS = ("none", "gru", "lstm")
 FEATURE_FIELDS = ("item_features", "feature_vocab", "item_attributes")  # ModelConfig's item-feature fields
@@ -35,29 +36,59 @@ class DataProfile:
         return cls(users=int(data.n_users), items=int(data.n_items), median_history=float(np.median(data.lengths())))
 
 
+def _native_families():
+    from . import NATIVE_FAMILIES  # imported families are not trained here
+    return list(NATIVE_FAMILIES)
+
+
+def _attention_variants():
+    from .attention import ATTENTION
+    return list(ATTENTION)
+
+
+def _families_taking(setting: str) -> str:
+    from . import NATIVE_FAMILIES
+    return ", ".join(n for n, c in NATIVE_FAMILIES.items() if setting in c.settings)
+
+
+def _last_skip_help() -> str:
+    from .selfattn import SHORT_HISTORY
+    return ("self only: a skip connection around the last block's attention too (auto: on when the median user "
+            f"has at most {SHORT_HISTORY} interactions; off, the last attention row accounts for the whole prediction)")
+
+
 @dataclass
 class ModelConfig:
-    arch: str = "target"  # the model family, a name from models.FAMILIES: target (DIN), self (SASRec), mean, popular
-    attention: str = "soft"  # a name from attention.ATTENTION
-    window: int | None = None  # attend only to the most recent W items (None: the whole history)
-    encoder: str = "none"  # target only: a GRU/LSTM over the history before attention (as in NARM)
-    dim: int = 64  # embedding size; 50-64 is the usual SASRec range
-    layers: int = 2  # self only
-    heads: int = 1  # self only; dim must divide by it
-    max_len: int = 50  # history length the model sees; longer histories keep their most recent items
-    dropout: float = 0.2  # SASRec uses 0.2 on small data
+    # The family: target (DIN), self (SASRec), mean, popular; models.FAMILIES holds them all.
+    arch: str = setting("target", "the model family", label="Architecture", flag=True, choices=_native_families)
+    attention: str = setting("soft", "attention variant: how history items are weighted (soft: scaled dot product, "
+                             "hard: one item, sparsemax, ...)", label="Attention", flag=True, choices=_attention_variants)
+    window: int | None = setting(None, "attend only to the most recent W items (default: the whole history)",
+                                 label="Window", flag=True, form=(0, 500))
+    encoder: str = setting("none", lambda: "a recurrent encoder before attention (as in NARM), for the families that "
+                           "take one: " + _families_taking("encoder"), label="Encoder", flag=True, choices=ENCODERS)
+    dim: int = setting(64, "embedding size; 50-64 is the usual SASRec range", label="Embedding size", flag=True,
+                       form=(2, 1024, 8))
+    layers: int = setting(2, "self-attention blocks (self only)", label="Layers", flag=True, form=(1, 12))
+    heads: int = setting(1, "attention heads (self only); the embedding size must divide by it", label="Heads",
+                         flag=True, form=(1, 16))
+    max_len: int = setting(50, "history length the model sees; longer histories keep their most recent items",
+                           label="History length", flag=True, form=(2, 1000, 10))
+    dropout: float = setting(0.2, "dropout; SASRec uses 0.2 on small data", label="Dropout", flag=True)
     temperature: float = 0.1  # cosine attention: cos in [-1, 1] needs sharpening to be selective
     additive_hidden: int = 16  # additive attention: small, since its memory grows with candidates x history
     # Item features (target and self): attention over each history item's attributes beside its id.
     # The two tables come from the data (models.features.with_item_features); left out of to_dict when off.
-    item_features: bool = False
+    item_features: bool = setting(False, lambda: "also attend over each history item's attributes (its category; "
+                                  "genres as a |-separated list), for the families that take them: "
+                                  + _families_taking("item_features"), label="Item features", flag=True)
     feature_vocab: list[str] | None = field(default=None, repr=False)  # attribute values; embedding row a+1
     item_attributes: list[list[int]] | None = field(default=None, repr=False)  # per item index (N+1,): ids into feature_vocab, 1-based
     source: ForeignSource | None = None  # imported families only; left out of to_dict otherwise
     # self only: a skip connection around the last block's attention as well. None: the family chooses from
     # the data when it trains (resolved_for; off when nothing resolved it). Saved only when on, so every
     # checkpoint saved without it loads as it was trained: off.
-    last_skip: bool | None = None
+    last_skip: bool | None = setting(None, _last_skip_help, label="Last skip", flag=True)
 
     @property
     def family(self):

@@ -53,7 +53,7 @@ def make_meta(model, data: Prepared, model_cfg: ModelConfig, train_cfg=None, met
             validation_seconds=round(result.validation_seconds, 3), evaluation_seconds=round(evaluation_seconds, 3),
             stop_metric=result.stop_metric, max_seconds=train_cfg.max_seconds if train_cfg else None,
             loss=result.loss, lr=result.lr, device=result.device,
-            sequences_per_second=round(result.sequences_per_second, 1), history=result.history),
+            sequences_per_second=round(result.windows_per_second, 1), history=[v.to_json() for v in result.history]),
         versions={"torch": torch.__version__, "python": platform.python_version(), "attention_lens": "0.1"},
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 

@@ -2,64 +2,82 @@
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import SettingError, check_number
+from ..setting import setting
 
 LOSSES = ("auto", "full", "sampled", "bce")
 STOP_METRICS = ("auto", "ndcg@10", "ndcg")  # ndcg: over the whole ranking, no cutoff
 
 
+def _lr_per_family(d) -> str:
+    return f"{d.lr:g}" + (f" ({d.lr_large:g} above {FULL_MAX_ITEMS:,} items)" if d.lr_large else "")
+
+
+FULL_MAX_ITEMS = 2000
+
+
 @dataclass
 class TrainConfig:
-    epochs: int = 200  # upper bound; early stopping on validation usually ends far sooner
-    batch_size: int = 128
-    lr: float | None = None  # Adam; None: see resolved_lr (by model and catalogue size)
-    loss: str = "auto"  # full softmax on small catalogues, sampled softmax on large ones, or SASRec's bce
-    full_max_items: int = 2000  # auto: full softmax up to this many items, sampled above
-    # sampled: negatives per training target. None: the family's (100 for target attention, whose cost
+    epochs: int = setting(200, "upper bound on epochs; early stopping on validation usually ends far sooner",
+                          label="Epochs (at most)", flag=True, form=(1, 1000))
+    batch_size: int = setting(128, "training windows per step", label="Batch size", flag=True, form=(1, 4096, 32))
+    # None: the family's, by catalogue size (resolved_lr).
+    lr: float | None = setting(None, "Adam learning rate", label="Learning rate", flag=True, per_family=_lr_per_family, form=(1e-5, 1.0, 1e-4))
+    loss: str = setting("auto", "full softmax on small catalogues, sampled softmax on large ones (auto), or BCE with "
+                        "one negative per position, as the SASRec paper", label="Loss", flag=True, choices=LOSSES)
+    full_max_items: int = FULL_MAX_ITEMS  # auto: full softmax up to this many items, sampled above
+    # Sampled: negatives per training target. None: the family's (100 for target attention, whose cost
     # grows with candidates x history; 256 for self and mean, where they cost one small matrix product,
     # so a large catalogue gets B x 256 items pushed down every step).
-    negatives: int | None = None
+    negatives: int | None = setting(None, "sampled negatives per training target for the sampled loss",
+                                    label="Negatives", flag=True, per_family=lambda d: d.negatives)
     # Validate, early-stop on and keep an exponential moving average of the weights with this weight
     # on the past per step (see averaging.py); 0: the last iterate, as plain Adam. None: see
     # resolved_averaging (by model family).
-    weight_average: float | None = None
-    patience: int = 3  # validations without improvement of (smoothed) validation NDCG@10 before stopping
-    # What counts as an improvement for patience: beating the best (smoothed) NDCG@10 by more than this
-    # fraction of it. Without it, a curve that has reached its level keeps setting new highs by a few
-    # ten-thousandths, each restarting the patience: self-soft (seed 2) ran to epoch 21 instead of 14
-    # for +0.0003 validation NDCG@10. The weights kept are still the best validated.
-    min_improvement: float = 0.01
+    weight_average: float | None = setting(None, "keep an exponential moving average of the weights, with this "
+                                           "weight on the past per step (0: the last weights)", label="Weight average",
+                                           flag=True, per_family=lambda d: f"{d.weight_average:g}")
+    patience: int = setting(3, "validations without improvement of (smoothed) validation NDCG@10 before stopping",
+                            label="Patience", flag=True)
+    # Without a threshold, a curve that has reached its level keeps setting new highs by a few
+    # ten-thousandths, each restarting the patience. The weights kept are still the best validated.
+    min_improvement: float = setting(0.01, "a validation improves only if it beats the best (smoothed) NDCG@10 by "
+                                     "more than this fraction of it (0: any gain)", label="Minimum improvement", flag=True)
     # Early stopping follows an EMA of validation NDCG@10 with this weight on the past (0: the raw
     # curve). None: 0 when the weights are averaged, else 0.5 (see resolved_averaging).
     smoothing: float | None = None
     min_eval_steps: int | None = None  # validate at the first epoch end after this many steps (None: see resolved_min_eval_steps)
-    # Also validate inside an epoch once this many training windows (steps x batch size) have passed
-    # since the last validation; 0: only at epoch ends. A large dataset's epoch is hundreds of
-    # thousands of windows: validated once per epoch, patience would count epochs and the best
-    # weights could be a whole epoch old. Epochs of the embedded data and MovieLens (10K-100K
-    # windows) are shorter, so they validate at epoch ends as before.
-    eval_windows: int = 100_000
-    # Early stopping also waits until the windows trained since the best validation reach this
-    # fraction of those trained up to it: patience counted in examples, growing with the run, so a
-    # long run whose curve still rises slowly is not stopped by three short validations.
-    patience_growth: float = 0.25
-    # What early stopping and the kept weights follow on validation: NDCG@10, or NDCG over the whole
-    # ranking (every validation user counts, not only the few with a hit in the top 10). auto: ndcg
-    # above full_max_items items, where a top-10 hit is rare: on ml-latest-small (610 users, 9,724
-    # items) about 22 validation users have one, so NDCG@10 moves by about 20% between validations
-    # from noise alone, and runs stopped while the curve was still rising.
-    stop_metric: str = "auto"
+    # A large dataset's epoch is hundreds of thousands of windows: validated once per epoch, patience
+    # would count epochs and the best weights could be a whole epoch old. Epochs of the embedded data
+    # and MovieLens are shorter, so they validate at epoch ends.
+    eval_windows: int = setting(100_000, "also validate inside an epoch every this many training windows (0: only "
+                                "at epoch ends)", label="Validation windows", flag=True)
+    # Patience counted in examples, growing with the run, so a long run whose curve still rises slowly
+    # is not stopped by three short validations.
+    patience_growth: float = setting(0.25, "early stopping also waits until the windows trained since the best "
+                                     "reach this fraction of those trained up to it (0: validations alone)",
+                                     label="Patience growth", flag=True)
+    # NDCG over the whole ranking counts every validation user, not only the few with a hit in the top
+    # 10: on a large catalogue a top-10 hit is rare and NDCG@10 moves between validations from noise alone.
+    stop_metric: str = setting("auto", f"validation metric for early stopping and the kept weights: ndcg@10, or "
+                               f"ndcg over the whole ranking (auto: ndcg above {FULL_MAX_ITEMS:,} items)",
+                               label="Stop metric", flag=True, choices=STOP_METRICS)
     eval_users: int = 1000  # validation on at most this many users (fixed sample) to keep epochs cheap
-    seed: int = 42
-    device: str = "auto"  # auto: cuda when available, else cpu
-    threads: int | None = None  # CPU threads (None: all cores); set by the process's entry point (training/process.py)
-    max_seconds: float | None = None  # stop after this much training time (None: no limit)
-    weight_decay: float = 0.0
-    anneal_steps: int = 5000  # hard attention: Gumbel temperature reaches its floor after this many steps; slow annealing keeps exploring (NDCG@10 0.186 vs 0.137 at 600)
+    seed: int = setting(42, "random seed", label="Seed", flag=True, form=(0, 2 ** 31 - 1))
+    device: str = setting("auto", "auto (cuda if available), cpu or cuda", label="Device", flag=True)
+    threads: int | None = setting(None, "CPU threads (default or 0: all cores); set by the process's entry point "
+                                  "(training/process.py)", label="Threads", flag=True)
+    max_seconds: float | None = setting(None, "stop training after this long (0: no limit)", label="Time limit (s)",
+                                        flag=True, form=(0, 24 * 3600, 30))
+    weight_decay: float = setting(0.0, "Adam weight decay", label="Weight decay", flag=True)
+    anneal_steps: int = 5000  # hard attention: Gumbel temperature reaches its floor after this many steps; slow annealing keeps exploring
     # Batch windows of similar length and drop their padding. None: the model's own pool (Recommender.bucket_pool:
     # 32 for target, 4 for self, 0 = mixed for mean); True: that pool, or 32 for a model without one; False: mixed.
     bucket: bool | None = None
-    window_stride: int | None = None  # sequence models: a training window every this many items (None: max_len // 5; 0: the last window only, as SASRec)
-    windows_per_user: int = 0  # sequence models: at most this many windows per user and epoch, the most recent (0: all)
+    window_stride: int | None = setting(None, "sequence models: a training window every this many items (default: "
+                                        "max-len / 5; 0: the last window only, as SASRec)", label="Window stride",
+                                        flag=True)
+    windows_per_user: int = setting(0, "sequence models: at most this many training windows per user and epoch, the "
+                                    "most recent (0: all)", label="Windows per user", flag=True)
 
     # Settings left as None (or "auto") are the model family's to choose: `family` below is a
     # family class from models.FAMILIES (or its name), whose `defaults` say what it trains best with.

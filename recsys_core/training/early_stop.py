@@ -14,7 +14,7 @@ class EarlyStop:
     this fraction of those trained up to it (0: validations alone). `seen` is the examples trained so far.
     """
 
-    def __init__(self, patience: int, smoothing: float = 0.0, min_improvement: float = 0.0, growth: float = 0.0):
+    def __init__(self, patience: int, *, smoothing: float = 0.0, min_improvement: float = 0.0, growth: float = 0.0):
         self.patience, self.smoothing, self.min_improvement, self.growth = patience, smoothing, min_improvement, growth
         self.trend, self.best, self.bad, self.seen_at_best = None, float("-inf"), 0, 0
 

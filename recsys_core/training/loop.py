@@ -40,8 +40,9 @@ from .heap import heap_mode
 from .stop import Stop
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Progress:
+    """What the loop reports to its callback: after each training step, each validation, and at the end."""
     phase: str  # "train", "eval" or "done"
     epoch: int
     epochs: int
@@ -53,13 +54,31 @@ class Progress:
     metrics: dict | None = None  # validation metrics after an epoch
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
+class Validation:
+    """One validation of the judged weights, on the validation users (TrainConfig.eval_users)."""
+    epoch: int
+    loss: float  # mean training loss since the epoch began
+    seconds: float  # since training started
+    windows: int  # training windows trained on so far, all ranks
+    ndcg_at_10: float
+    hr_at_10: float
+    ndcg: float  # over the whole ranking, no cutoff
+
+    def to_json(self) -> dict:
+        """As checkpoints and metrics keep it."""
+        return {"epoch": self.epoch, "loss": self.loss, "seconds": self.seconds, "windows": self.windows,
+                "ndcg@10": self.ndcg_at_10, "hr@10": self.hr_at_10, "ndcg": self.ndcg}
+
+
+@dataclass(kw_only=True)
 class TrainResult:
-    history: list = field(default_factory=list)  # per epoch: epoch, loss, seconds, ndcg@10, hr@10
+    history: list[Validation] = field(default_factory=list)
     best_epoch: int = 0
-    best_ndcg: float = 0.0
+    best_ndcg_at_10: float = 0.0  # NDCG@10 of the kept weights, whatever the stop metric
+    best_score: float = 0.0  # the stop metric's value for the kept weights
     train_seconds: float = 0.0
-    sequences_per_second: float = 0.0  # training windows processed per second of training steps
+    windows_per_second: float = 0.0  # training windows processed per second of training steps
     stopped: Stop = Stop.EPOCHS
     validation_seconds: float = 0.0  # of train_seconds, the time spent validating
     stop_metric: str = "ndcg@10"  # what early stopping and the kept weights followed
@@ -68,7 +87,7 @@ class TrainResult:
     device: str = "cpu"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Plan:
     """The settings of one run once the model family has filled in what the config leaves open."""
     loss: str
@@ -82,7 +101,7 @@ class Plan:
     stop_metric: str = "ndcg@10"  # the validation metric early stopping and the kept weights follow
 
 
-def plan_for(model, data: Prepared, cfg: TrainConfig, max_len: int) -> Plan:
+def plan_for(model, data: Prepared, cfg: TrainConfig) -> Plan:
     family = type(model)  # its FamilyDefaults fill in the settings the config leaves open
     weight_average, smoothing = cfg.resolved_averaging(family)
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
@@ -90,7 +109,7 @@ def plan_for(model, data: Prepared, cfg: TrainConfig, max_len: int) -> Plan:
     return Plan(loss=cfg.resolved_loss(data.n_items, family), lr=cfg.resolved_lr(family, data.n_items),
                 negatives=cfg.resolved_negatives(family), min_eval_steps=cfg.resolved_min_eval_steps(family),
                 weight_average=weight_average, smoothing=smoothing,
-                stride=cfg.window_stride if cfg.window_stride is not None else max(1, max_len // 5),
+                stride=cfg.window_stride if cfg.window_stride is not None else max(1, model.cfg.max_len // 5),
                 pool=pool if model.trim_padding else 0, stop_metric=cfg.resolved_stop_metric(data.n_items))
 
 
@@ -113,9 +132,9 @@ def anneal(model, progress: float):
 class _Run:
     """The state of one training run: optimiser, averaged weights, the best validated weights, clocks."""
 
-    def __init__(self, model, data: Prepared, cfg: TrainConfig, plan: Plan, max_len: int, device, rng, report,
+    def __init__(self, *, model, data: Prepared, cfg: TrainConfig, plan: Plan, device, rng, report,
                  cancel: threading.Event | None, result: TrainResult, world: World = World()):
-        self.model, self.data, self.cfg, self.plan, self.max_len = model, data, cfg, plan, max_len
+        self.model, self.data, self.cfg, self.plan, self.max_len = model, data, cfg, plan, model.cfg.max_len
         self.device, self.rng, self.report, self.cancel, self.result = device, rng, report, cancel, result
         self.world, self.on_device = world, DeviceRun(device)  # bf16 autocast and pinned batches on CUDA only
         self.val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
@@ -123,7 +142,8 @@ class _Run:
         self.average = WeightAverage(model, plan.weight_average) if plan.weight_average else None
         self.trained = wrap(model, device, world)  # the module whose forward trains (DDP on several ranks)
         self.judged = self.average.model if self.average else model  # the weights that are validated and kept
-        self.stopper = EarlyStop(cfg.patience, plan.smoothing, cfg.min_improvement, cfg.patience_growth)  # judges the (smoothed) curve
+        self.stopper = EarlyStop(cfg.patience, smoothing=plan.smoothing, min_improvement=cfg.min_improvement,
+                                 growth=cfg.patience_growth)  # judges the (smoothed) curve
         self.best_state, self.best_score = None, float("-inf")
         self.t0, self.step_time, self.seen, self.total_steps, self.since_eval = time.perf_counter(), 0.0, 0, 0, 0
         self.last_validation = 0.0  # seconds the last validation took: a run stops early enough to fit the final one
@@ -172,8 +192,8 @@ class _Run:
             self.seen += len(batch)
             elapsed = time.perf_counter() - self.t0
             done = (epoch - 1) * steps + step + 1
-            self.report(Progress("train", epoch, cfg.epochs, step + 1, steps, loss, elapsed,
-                                 elapsed / done * (cfg.epochs * steps - done)))
+            self.report(Progress(phase="train", epoch=epoch, epochs=cfg.epochs, step=step + 1, steps=steps, loss=loss,
+                                 elapsed=elapsed, eta=elapsed / done * (cfg.epochs * steps - done)))
             # The run ends with a validation: stop when that one would no longer fit the time limit.
             over_time = bool(cfg.max_seconds and elapsed + self.last_validation > cfg.max_seconds)
             if stop or (over_time and not self.world.active):  # several ranks: stop after the step that agrees
@@ -215,21 +235,23 @@ class _Run:
                            max_len=self.max_len)["full"]
         metrics = {k: v for k, v in metrics.items() if not k.endswith(f"@{whole}")} | {"ndcg": metrics[f"ndcg@{whole}"]}
         result = self.result
-        result.history.append({"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - self.t0,
-                               "windows": self.total_steps * self.world.size * self.cfg.batch_size,
-                               "ndcg@10": metrics["ndcg@10"], "hr@10": metrics["hr@10"], "ndcg": metrics["ndcg"]})
-        self.report(Progress("eval", epoch, self.cfg.epochs, steps, of_steps, loss, time.perf_counter() - self.t0,
-                             None, metrics))
+        result.history.append(Validation(epoch=epoch, loss=loss, seconds=time.perf_counter() - self.t0,
+                                         windows=self.total_steps * self.world.size * self.cfg.batch_size,
+                                         ndcg_at_10=metrics["ndcg@10"], hr_at_10=metrics["hr@10"], ndcg=metrics["ndcg"]))
+        self.report(Progress(phase="eval", epoch=epoch, epochs=self.cfg.epochs, step=steps, steps=of_steps, loss=loss,
+                             elapsed=time.perf_counter() - self.t0, eta=None, metrics=metrics))
         score = metrics[self.plan.stop_metric]
         if score > self.best_score or self.best_state is None:
-            self.best_score, result.best_ndcg, result.best_epoch = score, metrics["ndcg@10"], epoch
+            self.best_score, result.best_ndcg_at_10, result.best_epoch = score, metrics["ndcg@10"], epoch
+            result.best_score = score
             self.best_state = {k: v.detach().clone() for k, v in self.judged.state_dict().items()}
         return self.stopper.update(score, self.total_steps * self.world.size * self.cfg.batch_size)
 
 
 @heap_mode("train")  # a step's tensors reused from the heap; validation switches to "evaluate" (see heap.py)
-def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
+def train(model, data: Prepared, cfg: TrainConfig, *, callback=None,
           cancel: threading.Event | None = None) -> TrainResult:
+    """Train `model` (its history length is its config's max_len) on `data`; keeps the best validated weights."""
     cfg.validate()
     world = current()  # a world of one unless torchrun started this process and run.py joined its group
     torch.manual_seed(cfg.seed + world.rank)  # own dropout and negatives per rank; DDP copies rank 0's weights
@@ -239,7 +261,7 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
         callback = None  # rank 0 reports
     model.to(device)
     model.fit_statistics(item_counts(data).to(device))
-    plan = plan_for(model, data, cfg, max_len)
+    plan = plan_for(model, data, cfg)
     result = TrainResult(loss=plan.loss, device=str(device), stop_metric=plan.stop_metric)
     if not model.trainable:
         result.stopped = Stop.NOT_TRAINABLE
@@ -251,7 +273,8 @@ def train(model, data: Prepared, cfg: TrainConfig, max_len: int, callback=None,
     if len(examples) == 0:
         raise UserError("No user has two training interactions, so there is nothing to learn from. "
                         "Fix: use a dataset whose users have at least 4 interactions each.")
-    run = _Run(model, data, cfg, plan, max_len, device, rng, callback or (lambda p: None), cancel, result, world)
+    run = _Run(model=model, data=data, cfg=cfg, plan=plan, device=device, rng=rng, report=callback or (lambda p: None),
+               cancel=cancel, result=result, world=world)
     result.lr = plan.lr
     steps = 0
     for epoch in range(1, cfg.epochs + 1):
@@ -281,9 +304,9 @@ def _finish(run: _Run, steps: int) -> TrainResult:
         model.load_state_dict(run.best_state)
     model.eval()
     result.train_seconds = time.perf_counter() - run.t0
-    result.sequences_per_second = run.seen * run.world.size / run.step_time if run.step_time else 0.0  # all ranks
-    run.report(Progress("done", result.best_epoch, run.cfg.epochs, steps, steps, 0.0, result.train_seconds, 0.0,
-                        {"ndcg@10": result.best_ndcg}))
+    result.windows_per_second = run.seen * run.world.size / run.step_time if run.step_time else 0.0  # all ranks
+    run.report(Progress(phase="done", epoch=result.best_epoch, epochs=run.cfg.epochs, step=steps, steps=steps, loss=0.0,
+                        elapsed=result.train_seconds, eta=0.0, metrics={"ndcg@10": result.best_ndcg_at_10}))
     if result.stopped == Stop.CANCELLED and run.best_state is None:
         raise Cancelled()
     return result

@@ -28,7 +28,7 @@ class TrainOutcome:
     best_epoch: int
     stopped: str  # a training.stop.Stop value: epochs | early | time | cancelled | diverged | not-trainable
     meta: CheckpointMeta | None = None
-    history: list = field(default_factory=list)  # per validation: epoch, loss, seconds, ndcg@10, hr@10
+    history: list = field(default_factory=list)  # training.loop.Validation, one per validation
     model: object = field(default=None, repr=False)  # the trained model (on the CPU), as saved
 
 
@@ -55,8 +55,7 @@ def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfi
         check_writable(out_dir)  # before training: minutes of work must not end in "cannot write there"
     model = build_model(model_cfg, data.n_items, seed=train_cfg.seed)
     try:
-        result = train(model, data, train_cfg, model_cfg.max_len, callback=callback if world.main else None,
-                       cancel=cancel)
+        result = train(model, data, train_cfg, callback=callback if world.main else None, cancel=cancel)
     finally:
         distributed.finish()  # the group is for training only: rank 0 evaluates and saves alone
     if not world.main:
@@ -75,9 +74,27 @@ def train_and_save(data: Prepared, model_cfg: ModelConfig, train_cfg: TrainConfi
                            "best_epoch": result.best_epoch, "stopped": str(result.stopped),
                            "stop_metric": result.stop_metric, "loss": result.loss,
                            "lr": result.lr, "world_size": world.size,
-                           "sequences_per_second": round(result.sequences_per_second, 1), **metrics})
+                           "sequences_per_second": round(result.windows_per_second, 1), **metrics})  # windows; the key is kept
     except OSError as e:  # e.g. the disk filled up while training: the previous model there is left as it was
         raise UserError(f"{out_dir}: cannot save the model there ({e.strerror or e}). "
                         "Fix: free some disk space or pass another output folder.") from None
     return TrainOutcome(path=path, metrics=metrics, seconds=result.train_seconds, best_epoch=result.best_epoch,
                         stopped=result.stopped, meta=meta, history=result.history, model=model)
+
+
+def checked_settings(model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple[ModelConfig, TrainConfig]:
+    """The checks every front end makes before loading data to train on: both configs valid, and the
+    device there (a missing GPU is known at once). Raises SettingError or DeviceError."""
+    model_cfg.validate()
+    train_cfg.validate()
+    resolve_device(train_cfg.device)
+    return model_cfg, train_cfg
+
+
+def with_features(model_cfg: ModelConfig, data: Prepared, item_features: bool) -> ModelConfig:
+    """`model_cfg` with the dataset's item attribute table when item features are asked for (DataError
+    when its items have none, SettingError when the family takes none)."""
+    if not item_features:
+        return model_cfg
+    from ..models.features import with_item_features
+    return with_item_features(model_cfg, data.categories).validate()
