@@ -189,5 +189,29 @@ def test_a_time_limit_still_returns_a_trained_model(one_thread):
     split = leave_one_out(data)
     result = train_rating_model(data, split, ModelConfig(dim=4, max_len=5),
                                 RatingTrainConfig(epochs=50, batch_size=16, max_seconds=1e-9))
-    assert result.stopped == "time limit" and result.best_epoch == 1 and len(result.history) == 1
+    assert result.stopped == "time" and result.best_epoch == 1 and len(result.history) == 1
     assert np.isfinite(predict_ratings(result.model, data, split.test, split.known)).all()
+
+
+def test_the_rating_loop_speaks_the_main_loops_vocabulary(one_thread):
+    """Progress reports, Stop reasons, patience and the cancel flag are the main loop's (training/)."""
+    import threading
+
+    from recsys_core.errors import Cancelled
+    from recsys_core.training.records import Progress
+    from recsys_core.training.stop import Stop, stop_words
+    data = planted(n_users=20, n_items=12, per_user=8)
+    split = leave_one_out(data)
+    seen = []
+    result = train_rating_model(data, split, ModelConfig(dim=4, max_len=5),
+                                RatingTrainConfig(epochs=40, batch_size=16, patience=1, lr=0.5), callback=seen.append)
+    evals = [p for p in seen if p.phase == "eval"]
+    assert all(isinstance(p, Progress) for p in seen) and [p.epoch for p in evals] == [h.epoch for h in result.history]
+    assert [p.metrics["rmse"] for p in evals] == [h.valid_rmse for h in result.history]
+    assert result.stopped is Stop.EARLY and len(result.history) == result.best_epoch + 1  # patience 1
+    assert result.valid_rmse == min(h.valid_rmse for h in result.history)
+    assert stop_words(result.stopped, "rmse") == "stopped early: validation RMSE stopped improving"
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        train_rating_model(data, split, ModelConfig(dim=4, max_len=5), RatingTrainConfig(epochs=2), cancel=cancel)

@@ -51,10 +51,9 @@ def _families_taking(setting: str) -> str:
     return ", ".join(n for n, c in NATIVE_FAMILIES.items() if setting in c.settings)
 
 
-def _last_skip_help() -> str:
-    from .selfattn import SHORT_HISTORY
-    return ("self only: a skip connection around the last block's attention too (auto: on when the median user "
-            f"has at most {SHORT_HISTORY} interactions; off, the last attention row accounts for the whole prediction)")
+LAST_SKIP_HELP = ("self only: a skip connection around the last block's attention too (auto: on when the median "
+                  "user's history is short, as in sparse shops; training says what it chose and why; off: the last "
+                  "attention row accounts for the whole prediction)")
 
 
 @dataclass
@@ -88,7 +87,7 @@ class ModelConfig:
     # self only: a skip connection around the last block's attention as well. None: the family chooses from
     # the data when it trains (resolved_for; off when nothing resolved it). Saved only when on, so every
     # checkpoint saved without it loads as it was trained: off.
-    last_skip: bool | None = setting(None, _last_skip_help, label="Last skip", flag=True)
+    last_skip: bool | None = setting(None, LAST_SKIP_HELP, label="Last skip", flag=True)
 
     @property
     def family(self):

@@ -18,17 +18,16 @@ SPLIT_KINDS = ("loo", "random")  # "loo": the ranking metrics' test items; "rand
 def train_and_save_ratings(data: Prepared, model_cfg: ModelConfig, out_dir: str, *,
                            train_cfg: RatingTrainConfig | None = None, split: str = "loo",
                            threshold: float = LIKE_THRESHOLD, device: str = "cpu",
-                           on_epoch=None, should_stop=None) -> tuple[RatingResult, dict]:
+                           callback=None, cancel=None) -> tuple[RatingResult, dict]:
     """Train on the split, save `out_dir`/rating.pt with its test figures; returns (result, figures)."""
     if split not in SPLIT_KINDS:
         raise ValueError(f"split must be one of {SPLIT_KINDS}, not {split!r}")
     train_cfg = train_cfg or RatingTrainConfig()
     s = leave_one_out(data) if split == "loo" else random_split(data, seed=train_cfg.seed)
-    result = train_rating_model(data, s, model_cfg, train_cfg, device=device, on_epoch=on_epoch,
-                                should_stop=should_stop)
+    result = train_rating_model(data, s, model_cfg, train_cfg, device=device, callback=callback, cancel=cancel)
     figures = _figures(rating_report(data, s, result.model, threshold), s)
     figures["training"] = {"seconds": round(result.seconds, 2), "best_epoch": result.best_epoch,
-                           "stopped": result.stopped, "valid_rmse": result.valid_rmse}
+                           "stopped": str(result.stopped), "valid_rmse": result.valid_rmse}
     save_rating_model(out_dir, result.model.cpu(), data,
                       metrics={**figures, "split_spec": s.spec, "train_config": train_cfg.to_dict()})
     return result, figures

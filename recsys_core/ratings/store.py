@@ -1,6 +1,6 @@
 """The rating model's file: rating.pt beside a ranking model's model.pt in the same folder, written
-atomically (recsys_core.atomic) and read back with torch.load(weights_only=True): plain numbers,
-strings and tensors only, with the dataset fingerprint so a file for other data is refused."""
+atomically (recsys_core.atomic) and read back by the checkpoints' reader (store.checkpoint.read_blob:
+weights only, plain numbers, strings and tensors), with the dataset fingerprint so a file for other data is refused."""
 import json
 import os
 
@@ -10,6 +10,7 @@ from ..atomic import atomic_write_bytes
 from ..data.preprocess import Prepared
 from ..errors import CheckpointError
 from ..models.config import ModelConfig
+from ..store.checkpoint import read_blob
 from .model import TargetRatingModel
 
 RATING_FILENAME = "rating.pt"
@@ -36,16 +37,11 @@ def save_rating_model(path: str, model: TargetRatingModel, data: Prepared, metri
 
 
 def read_rating_meta(path: str) -> tuple[dict, dict]:
+    """(metadata, state_dict) of a rating model, read by the checkpoints' own reader (store/checkpoint.py)."""
     target = rating_path(path)
     if not os.path.isfile(target):
         raise CheckpointError(f"{target}: no rating model here. Fix: train one with `train --ratings`.")
-    try:
-        blob = torch.load(target, map_location="cpu", weights_only=True)
-        meta = json.loads(blob["meta"])
-        state = blob["state_dict"]
-    except Exception:  # a truncated file, another format, or not a torch file at all
-        raise CheckpointError(f"{target}: not a readable rating model (damaged, or another kind of file). "
-                              "Fix: train it again with `train --ratings`.") from None
+    meta, state = read_blob(target, fix="train it again with `train --ratings`")
     if meta.get("format") != FORMAT or meta.get("version", 0) > VERSION:
         raise CheckpointError(f"{target}: not a rating model of a version this program reads. "
                               "Fix: train it again with `train --ratings`.")

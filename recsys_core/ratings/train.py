@@ -1,10 +1,12 @@
 """Training a rating model: mean squared error on the split's training ratings, Adam, L2 on the
 user and candidate parameters each batch touches, early stopping on validation RMSE (best weights
-kept). Reports through `on_epoch`, never prints; knows the model only through its forward contract.
+kept). Shares the main loop's parts (training/): its stop vocabulary (Stop), its patience rule
+(EarlyStop), its progress reports (Progress) and its cancel flag (a threading.Event checked between
+steps); never prints; knows the model only through its forward contract.
 """
 import copy
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -13,6 +15,9 @@ import torch
 from ..data.preprocess import Prepared
 from ..errors import Cancelled, check_number
 from ..models.config import ModelConfig
+from ..training.early_stop import EarlyStop
+from ..training.records import Progress
+from ..training.stop import Stop
 from .model import TargetRatingModel
 from .split import RatingSplit, histories, require_ratings, users_of
 
@@ -44,14 +49,23 @@ class RatingTrainConfig:
         return asdict(self)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
+class RatingValidation:
+    """One epoch's end: the training MSE over the epoch and the validation RMSE of the weights then."""
+    epoch: int
+    train_mse: float
+    valid_rmse: float
+    seconds: float  # since training started
+
+
+@dataclass(kw_only=True)
 class RatingResult:
     model: TargetRatingModel
     best_epoch: int
     valid_rmse: float  # at the best epoch
     seconds: float
-    stopped: str  # "early stop", "epochs", "time limit"
-    history: list = field(default_factory=list)  # per epoch: {"epoch", "train_mse", "valid_rmse"}
+    stopped: Stop  # epochs, early or time: the main loop's vocabulary
+    history: list[RatingValidation] = field(default_factory=list)
 
 
 def build_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfig) -> TargetRatingModel:
@@ -81,10 +95,10 @@ def _rmse(model, data, split) -> float:
 
 
 def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfig,
-                       train_cfg: RatingTrainConfig | None = None, *, device: str = "cpu",
-                       on_epoch: Callable[[dict], None] | None = None,
-                       should_stop: Callable[[], bool] | None = None) -> RatingResult:
-    """Train on `split.fit`, stop on `split.valid`. should_stop() returning True raises Cancelled."""
+                       train_cfg: RatingTrainConfig | None = None, *, device: str = "cpu", callback=None,
+                       cancel: threading.Event | None = None) -> RatingResult:
+    """Train on `split.fit`, stop on `split.valid`. callback(Progress) after each step and validation (its
+    metrics: rmse, train_mse); a set `cancel` raises Cancelled at the next step."""
     require_ratings(data)
     train_cfg = (train_cfg or RatingTrainConfig()).validate()
     torch.manual_seed(train_cfg.seed)
@@ -92,8 +106,11 @@ def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfi
     model = build_rating_model(data, split, model_cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr)
     fit = np.flatnonzero(split.fit)
+    report = callback or (lambda p: None)
     anneal = getattr(model.attn, "anneal", None)  # only variants with a temperature schedule have one
-    start, best, best_state, best_epoch, stopped, history = time.time(), float("inf"), None, 0, "epochs", []
+    stopper = EarlyStop(train_cfg.patience)  # fed -RMSE: the higher the better, as for the main loop's NDCG
+    start, best, best_state, best_epoch, stopped, history = time.time(), float("inf"), None, 0, Stop.EPOCHS, []
+    steps = -(-len(fit) // train_cfg.batch_size)
 
     def out_of_time() -> bool:
         return train_cfg.max_seconds is not None and time.time() - start > train_cfg.max_seconds
@@ -101,11 +118,11 @@ def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfi
     for epoch in range(1, train_cfg.epochs + 1):
         model.train()
         order, total, seen = rng.permutation(fit), 0.0, 0
-        for i in range(0, len(order), train_cfg.batch_size):
-            if should_stop is not None and should_stop():
+        for step, i in enumerate(range(0, len(order), train_cfg.batch_size)):
+            if cancel is not None and cancel.is_set():
                 raise Cancelled()
             if (seen or epoch > 1) and out_of_time():  # mid-epoch: validate what it has so far, then stop
-                stopped = "time limit"
+                stopped = Stop.TIME
                 break
             pos = order[i:i + train_cfg.batch_size]
             items, ratings = histories(data, split.fit, pos, model_cfg.max_len)
@@ -118,20 +135,21 @@ def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfi
             loss.backward()
             opt.step()
             total, seen = total + mse.detach().item() * len(pos), seen + len(pos)
+            report(Progress(phase="train", epoch=epoch, epochs=train_cfg.epochs, step=step + 1, steps=steps,
+                            loss=float(mse.detach().item()), elapsed=time.time() - start, eta=None))
         if anneal is not None:
             anneal(epoch / train_cfg.epochs)
         if seen == 0:
             break
         valid = _rmse(model, data, split) if len(split.valid) else float(np.sqrt(total / seen))
-        row = {"epoch": epoch, "train_mse": total / seen, "valid_rmse": valid, "seconds": time.time() - start}
-        history.append(row)
-        if on_epoch is not None:
-            on_epoch(row)
+        history.append(RatingValidation(epoch=epoch, train_mse=total / seen, valid_rmse=valid, seconds=time.time() - start))
+        report(Progress(phase="eval", epoch=epoch, epochs=train_cfg.epochs, step=steps, steps=steps, loss=total / seen,
+                        elapsed=time.time() - start, eta=None, metrics={"rmse": valid, "train_mse": total / seen}))
         if valid < best:
             best, best_epoch, best_state = valid, epoch, copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= train_cfg.patience:
-            stopped = "early stop"
-        if stopped != "epochs":
+        if stopper.update(-valid) and stopped == Stop.EPOCHS:
+            stopped = Stop.EARLY
+        if stopped != Stop.EPOCHS:
             break
     model.load_state_dict(best_state)
     model.eval()

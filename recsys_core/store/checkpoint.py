@@ -82,13 +82,14 @@ def _size(path: str) -> int:
         return 0
 
 
-def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
-    """(meta, state_dict) or a one-line CheckpointError. The only place a checkpoint file is read."""
-    path = resolve_checkpoint_path(path)
+def read_blob(path: str, fix: str = "re-download or retrain the model") -> tuple[dict, dict]:
+    """(metadata dict, state_dict) of a file written by save_checkpoint or the rating model's save, or a
+    one-line CheckpointError. The only place a model file is unpickled: weights_only, so a file never
+    runs code. `fix`: what to do about a damaged file, in the reader's words."""
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)  # never runs code from the file
     except FileNotFoundError:
-        raise CheckpointError(f"{path}: the checkpoint was deleted while it was read. "
+        raise CheckpointError(f"{path}: the file was deleted while it was read. "
                               "Fix: refresh the list, or retrain.") from None
     except Exception as e:  # noqa: BLE001  truncated zip, pickle of something else, random bytes: one message
         code = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
@@ -96,14 +97,22 @@ def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
             raise CheckpointError(f"{path}: refused: loading it would run code ({code.group(1)}); a checkpoint holds "
                                   "only weights and metadata. Fix: load only files made by `train`.") from None
         kind = "truncated or corrupt" if _size(path) > 0 else "empty"
-        raise CheckpointError(f"{path}: not a readable checkpoint ({kind}: {type(e).__name__}). "
-                              "Fix: re-download or retrain the model.") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint ({kind}: {type(e).__name__}). Fix: {fix}.") from None
     if not isinstance(blob, dict) or "meta" not in blob or "state_dict" not in blob:
         raise CheckpointError(f"{path}: a PyTorch file, but not an Attention Lens checkpoint. Fix: load a file made by `train`.")
     try:
         meta = json.loads(blob["meta"])
     except (TypeError, ValueError):
-        raise CheckpointError(f"{path}: checkpoint metadata is unreadable. Fix: retrain the model.") from None
+        raise CheckpointError(f"{path}: checkpoint metadata is unreadable. Fix: {fix}.") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: checkpoint metadata is unreadable. Fix: {fix}.")
+    return meta, blob["state_dict"]
+
+
+def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
+    """(meta, state_dict) or a one-line CheckpointError. The only place a checkpoint file is read."""
+    path = resolve_checkpoint_path(path)
+    meta, state = read_blob(path)
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an Attention Lens checkpoint. Fix: load a file made by `train`.")
     if not isinstance(meta.get("version", 0), int) or meta.get("version", 0) > VERSION:
@@ -115,7 +124,7 @@ def read_checkpoint(path: str) -> tuple[CheckpointMeta, dict]:
     if typed.arch not in FAMILIES:
         raise CheckpointError(f"{path}: a model of the family {typed.arch!r}, which this version does not know. "
                               "Fix: upgrade Attention Lens, or retrain the model.")
-    return typed, blob["state_dict"]
+    return typed, state
 
 
 def read_meta(path: str) -> CheckpointMeta:
