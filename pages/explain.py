@@ -75,7 +75,7 @@ j = st.selectbox("Why does the model recommend…", range(len(recommended)),
                  key=keyed("_explain_why", path, hard_path, res.user_id, k),
                  format_func=lambda j: f"{j + 1}. {recommended[j].title}")
 why_view.explain_one(recommended[j], res, page.claims[j], "why")
-measured_view.measured(path, res, recommended[j], k, "why")
+measured_view.measured(path, res, recommended[j], k)
 
 st.subheader("Why not …?")
 why_not = why_view.why_not(path, hard_path, page, k, data, window, scale)

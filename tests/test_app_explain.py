@@ -180,3 +180,29 @@ def test_switching_model_keeps_the_user(library):
     assert at.session_state["model_path"] == library["target-hard"]
     assert at.session_state["user_id"] == "7"
     assert "pre-argmax" in charts(at)["heat_soft"]["layout"]["title"]["text"]
+
+
+def test_measuring_on_the_model_is_on_request_and_says_what_the_report_says(library):
+    """The measured view (every explainer, the counterfactual) costs several times the rest of the page:
+    it runs when asked, stays on from user to user, and shows the `explain` report's own claims."""
+    from recsys_core.explain.report import explain_item
+    from recsys_core.store.opened import open_model
+    at = open_page("pages/explain.py", model_path=library["target-soft"])
+    assert "Measured on the model" not in said(at)
+    assert not any("Top item" in d.value.columns for d in at.dataframe)  # no every-explainer table yet
+    at.toggle(key="_measure_every").set_value(True).run()
+    assert not at.exception
+    assert "Measured on the model" in said(at)
+    table = next(d.value for d in at.dataframe if "Top item" in d.value.columns)
+    assert "random" in table["Explainer"].tolist()
+    loaded = open_model(library["target-soft"])
+    user = at.session_state["user_id"]
+    shown = [m.value for m in [*at.success, *at.warning, *at.info, *at.markdown]]
+    first = widget(at, "selectbox", "_explain_why")
+    item_title = first.options[first.index].split(". ", 1)[1]
+    item_id = next(str(i) for i, t in zip(loaded.data.item_ids, loaded.data.titles) if str(t) == item_title)
+    report = explain_item(loaded, user, item_id=item_id, top_k=10)
+    assert all(c.text in shown for c in report.claims if not c.detail) and report.claims
+    other = next(str(u) for u in loaded.data.user_ids if str(u) != user)
+    at.text_input(key="_explain_user").set_value(other).run()
+    assert at.toggle(key="_measure_every").value and "Measured on the model" in said(at)

@@ -1,6 +1,7 @@
 """The explainer registry: one signature and shape for all; rollout against a hand computation on
 two layers; gradient x input against finite differences; integrated gradients' completeness;
 occlusion against re-scoring by hand; planted hits with fair ties."""
+import numpy as np
 import pytest
 import torch
 
@@ -137,3 +138,26 @@ def test_planted_hit_counts_ties_as_a_fair_draw():
     assert hit_at(imp, seq, torch.tensor([1]), 1).item() == pytest.approx(0.5)
     assert hit_at(imp, seq, torch.tensor([1]), 3).item() == 1.0
     assert hit_at(imp, seq, torch.tensor([3]), 1).item() == 0.0
+
+
+def test_the_pages_unranked_report_says_the_same_as_the_full_one():
+    """Explain's measured view skips the curves' catalogue-wide ranks (the bulk of the cost): its claims,
+    areas, AOPC and tau are those of the full report."""
+    from pathlib import Path
+
+    from recsys_core.explain.report import explain_item
+    from recsys_core.store.opened import open_model
+    loaded = open_model(str(Path(__file__).resolve().parent.parent / "sample_data" / "models" / "target-soft"))
+    user = str(loaded.data.user_ids[3])
+    full = explain_item(loaded, user, top_k=10)
+    quick = explain_item(loaded, user, top_k=10, ranked_curves=False)
+    assert [c.text for c in quick.claims] == [c.text for c in full.claims] and quick.claims
+    assert quick.best_explainer == full.best_explainer
+    for name, f in full.faithfulness.items():
+        q = quick.faithfulness[name]
+        # Equal up to float noise: one candidate scored alone vs within the whole catalogue.
+        assert (q.deletion_area, q.aopc_comprehensiveness, q.aopc_sufficiency) == \
+            pytest.approx((f.deletion_area, f.aopc_comprehensiveness, f.aopc_sufficiency), rel=1e-5, abs=1e-5)
+        assert q.kendall_tau == f.kendall_tau
+    assert any(np.isfinite(r) for r in full.faithfulness["attention"].deletion.rank)
+    assert not any(np.isfinite(r) for r in quick.faithfulness["attention"].deletion.rank)

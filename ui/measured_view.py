@@ -9,12 +9,16 @@ from recsys_core.explain.report import explain_item
 from ui.state import Version, data_dir, friendly, opened, version_of
 from ui.why_view import say
 
-AUTO_UP_TO = 100  # history items: up to this many the report is computed at once; beyond, on request
+# Measuring re-scores the recommendation dozens of times (every explainer's deletion curve, the random
+# floor, the counterfactual search), several times the cost of the rest of the page: it runs on request.
+# The switch is the session's preference, not the user's: once on, it stays on from user to user.
+SWITCH = "_measure_every"
 
 
 @st.cache_data(max_entries=128, show_spinner="Measuring every explainer…")
 def _report(version: Version, data_dir_: str | None, user_id: str, item_id: str, k: int):
-    return explain_item(opened(version, data_dir_), user_id, item_id=item_id, top_k=k)
+    # The page shows areas, AOPC and tau, never the curves' ranks: scores only (ranked_curves=False).
+    return explain_item(opened(version, data_dir_), user_id, item_id=item_id, top_k=k, ranked_curves=False)
 
 
 def explainers_frame(rep) -> pd.DataFrame:
@@ -31,10 +35,11 @@ def explainers_frame(rep) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def measured(path: str, res, rec, k: int, key: str):
-    if len(res.history) > AUTO_UP_TO and not st.toggle(
-            f"Measure every explainer on this recommendation (a few seconds at {len(res.history):,} items)",
-            key=f"{key}_measure"):
+def measured(path: str, res, rec, k: int):
+    if not st.toggle("Measure it on the model: ranks after removals, the smallest change that drops it, and every "
+                     "explainer's faithfulness", key=SWITCH,
+                     help="Re-scores this recommendation dozens of times: about a second on the embedded shop, "
+                          "longer for long histories. Stays on as you switch users."):
         return
     rep = friendly(lambda: _report(version_of(path), data_dir(), res.user_id, rec.item_id, k))
     if rep is None:

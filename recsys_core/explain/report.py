@@ -86,11 +86,13 @@ def best_explainer(faith: dict[str, Faithfulness]) -> str:
 
 def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: int = 10,
                  max_removals: int = MAX_REMOVALS, random_orders: int = RANDOM_ORDERS,
-                 history: list[str] | None = None) -> ItemReport:
+                 history: list[str] | None = None, ranked_curves: bool = True) -> ItemReport:
     """Everything about one recommendation (default: the user's top one) or one "why not X?" item.
 
     explainers: registry names (default: all that apply); history: item ids replacing the user's whole
-    history (a what-if edit, whatif.py), oldest first; the model sees its last max_len."""
+    history (a what-if edit, whatif.py), oldest first; the model sees its last max_len. ranked_curves=False:
+    the deletion/insertion curves carry scores only (no catalogue-wide rank per point), the bulk of the
+    cost; the claims, areas, AOPC and tau are the same either way."""
     start = time.perf_counter()
     model, data = loaded.model, loaded.data
     names = chosen(model, explainers)
@@ -111,7 +113,7 @@ def explain_item(loaded: Loaded, user_id, item_id=None, explainers=None, top_k: 
     imp = {name: EXPLAINERS[name](memo, seq, cand, base.older)[0, 0, -n:].float().cpu().numpy() for name in names}
     occl = imp["occlusion"] if "occlusion" in imp else \
         EXPLAINERS["occlusion"](model, seq, cand, base.older)[0, 0, -n:].cpu().numpy()
-    faith = faithfulness(model, base, item, imp, occlusion=occl, random_orders=random_orders)
+    faith = faithfulness(model, base, item, imp, occlusion=occl, random_orders=random_orders, with_rank=ranked_curves)
     with torch.no_grad():
         score = float(model.score(seq, cand)[0, 0])
     rank = rank_in(scores, item)
