@@ -55,25 +55,25 @@ def _controls(path: str, user_id: str, edit: str, edited: list[str], data):
     label = {back: f"{back} back · {titles.get(edited[n - back], edited[n - back])}" for back in range(1, shown + 1)}
     about = (path, user_id, edit)  # a new user, model or step: fresh widgets, never a stale item
     c1, c2, c3 = st.columns(3)
-    gone = c1.selectbox("Remove an item", list(label), format_func=label.get, key=keyed("_whatif_remove", *about))
-    if c1.button("Remove", icon=":material/remove_circle:", key=keyed("_whatif_remove_go", *about)):
-        _push(f"-{gone}")
-        st.rerun()
+    # Each button applies its step in its callback, before the script runs again: one run per edit, not two.
+    gone = keyed("_whatif_remove", *about)
+    c1.selectbox("Remove an item", list(label), format_func=label.get, key=gone)
+    c1.button("Remove", icon=":material/remove_circle:", key=keyed("_whatif_remove_go", *about),
+              on_click=lambda: _push(f"-{st.session_state[gone]}"))
     q = c2.text_input("Add an item (search by title)", key=keyed("_whatif_q", path, user_id), placeholder="e.g. Lens")
     hits = search_items(data, q) if q.strip() else []
     if hits:
-        pick = c2.selectbox("Found", [h.item_id for h in hits], key=keyed("_whatif_add", *about, q),
-                            format_func=lambda i: titles.get(str(i), str(i)))
-        if c2.button("Add as the most recent", icon=":material/add_circle:", key=keyed("_whatif_add_go", *about)):
-            _push(f"+{pick}")
-            st.rerun()
+        pick = keyed("_whatif_add", *about, q)
+        c2.selectbox("Found", [h.item_id for h in hits], key=pick, format_func=lambda i: titles.get(str(i), str(i)))
+        c2.button("Add as the most recent", icon=":material/add_circle:", key=keyed("_whatif_add_go", *about),
+                  on_click=lambda: _push(f"+{st.session_state[pick]}"))
     elif q.strip():
         c2.caption("No item title contains that text.")
-    src = c3.selectbox("Move an item", list(label), format_func=label.get, key=keyed("_whatif_move", *about))
-    dst = c3.number_input("to this many back", 1, n, 1, key=keyed("_whatif_to", *about))
-    if c3.button("Move", icon=":material/swap_vert:", key=keyed("_whatif_move_go", *about)):
-        _push(f"{src}>{int(dst)}")
-        st.rerun()
+    src, dst = keyed("_whatif_move", *about), keyed("_whatif_to", *about)
+    c3.selectbox("Move an item", list(label), format_func=label.get, key=src)
+    c3.number_input("to this many back", 1, n, 1, key=dst)
+    c3.button("Move", icon=":material/swap_vert:", key=keyed("_whatif_move_go", *about),
+              on_click=lambda: _push(f"{st.session_state[src]}>{int(st.session_state[dst])}"))
 
 
 def moves_frame(res: WhatIf) -> pd.DataFrame:
