@@ -26,7 +26,15 @@ from .loaders.reading import (
     text_encoding,
     text_layout,
 )
-from .loaders.table import KNOWN_NAMES, _is_parquet, _parquet, as_text, check_unique_header, cut_last_row
+from .loaders.table import (
+    KNOWN_NAMES,
+    _is_parquet,
+    _parquet,
+    as_text,
+    check_unique_header,
+    cut_last_row,
+    given_columns,
+)
 
 BINARY_FIX = "export the table as CSV (UTF-8) or Parquet."
 EXAMPLES = 5  # example ids a match report names from each side
@@ -200,19 +208,9 @@ def _key(value) -> str:
 
 
 def _mapping(path: str, found: list[str], columns: dict | None, header: bool, df: pd.DataFrame) -> dict:
-    aliases = {"genre": "category", "genres": "category", "categories": "category"}
-    roles_given = ((k.strip().lower().removesuffix("_id"), (v or "").strip()) for k, v in (columns or {}).items())
-    given = {aliases.get(k, k): v for k, v in roles_given}
-    unknown = [k for k in given if k not in CATALOGUE_ROLES]
-    if unknown:
-        raise DataError(f"{path}: unknown role(s) {', '.join(unknown)} in the catalogue's column mapping. "
-                        f"Fix: use the roles {', '.join(CATALOGUE_ROLES)}; {{choose:catalogue:item,title}}.")
-    columns = {k: v for k, v in given.items() if v}
-    absent = [k for k, v in columns.items() if v not in found]
-    if absent:
-        named = ", ".join(f"{k}={columns[k]}" for k in absent)
-        raise DataError(f"{path}: the column mapping names column(s) not in the catalogue ({named}; "
-                        f"found: {_show(found)}). Fix: {{choose:catalogue:{','.join(absent)}}} using the found names.")
+    given, columns = given_columns(path, found, columns, CATALOGUE_ROLES, kind="catalogue", example="item,title",
+                                   where="the catalogue's column mapping", source="the catalogue",
+                                   aliases={"genre": "category", "genres": "category", "categories": "category"})
     open_roles = tuple(r for r in CATALOGUE_ROLES if r not in given)
     rest = [c for c in found if c not in columns.values()]
     if not header:

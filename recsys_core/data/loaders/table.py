@@ -143,20 +143,34 @@ def cut_last_row(path: str, lay: TextLayout, rows: int, encoding: str = "utf-8")
             f"{len(lay.columns)} fields); left that row out. Fix: export the file again if rows are missing.")
 
 
+def given_columns(path: str, found: list[str], columns: dict | None, roles, *, kind: str, example: str,
+                  where: str = "the column mapping", source: str = "the file",
+                  aliases: dict | None = None) -> tuple[dict, dict]:
+    """A user's column mapping checked against the file: (role -> name as given, "" meaning unmapped on
+    purpose; role -> column for the mapped ones). Refuses unknown roles and columns the file does not
+    have. kind: the choose-hint's table ("ratings", "catalogue"); example: roles its hint suggests."""
+    aliases = aliases or {}
+    given = {}
+    for k, v in (columns or {}).items():
+        role = k.strip().lower().removesuffix("_id")
+        given[aliases.get(role, role)] = (v or "").strip()
+    unknown = [k for k in given if k not in roles]
+    if unknown:
+        raise DataError(f"{path}: unknown role(s) {', '.join(unknown)} in {where}. "
+                        f"Fix: use the roles {', '.join(roles)}; {{choose:{kind}:{example}}}.")
+    mapped = {k: v for k, v in given.items() if v}
+    absent = [k for k, v in mapped.items() if v not in found]
+    if absent:
+        named = ", ".join(f"{k}={mapped[k]}" for k in absent)
+        raise DataError(f"{path}: the column mapping names column(s) not in {source} ({named}; found: "
+                        f"{_show(found)}). Fix: {{choose:{kind}:{','.join(absent)}}} using the found names.")
+    return given, mapped
+
+
 def _mapping(path: str, found: list[str], columns: dict | None, head) -> tuple[dict, list[str]]:
     """(role -> column, the roles guessed from values): the given mapping, with the roles it leaves out
     guessed from the remaining columns. A role given as "" is unmapped on purpose and never guessed."""
-    given = {k.strip().lower().removesuffix("_id"): (v or "").strip() for k, v in (columns or {}).items()}
-    unknown = [k for k in given if k not in ROLES]
-    if unknown:
-        raise DataError(f"{path}: unknown role(s) {', '.join(unknown)} in the column mapping. "
-                        f"Fix: use the roles {', '.join(ROLES)}; {{choose:ratings:user,item,timestamp}}.")
-    columns = {k: v for k, v in given.items() if v}
-    absent = [k for k, v in columns.items() if v not in found]
-    if absent:
-        named = ", ".join(f"{k}={columns[k]}" for k in absent)
-        raise DataError(f"{path}: the column mapping names column(s) not in the file ({named}; found: "
-                        f"{_show(found)}). Fix: {{choose:ratings:{','.join(absent)}}} using the found names.")
+    given, columns = given_columns(path, found, columns, ROLES, kind="ratings", example="user,item,timestamp")
     open_roles = [r for r in ROLES if r not in given]
     rest = [c for c in found if c not in columns.values()]
     guess = guess_roles(rest, head() if rest else None, "ratings", tuple(open_roles)) if open_roles else None
