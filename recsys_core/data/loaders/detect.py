@@ -57,25 +57,21 @@ def detect_format(path: str) -> str:
                     "or .inter (RecBole) file, or a MovieLens folder.")
 
 
+# Format -> its reader: the MovieLens layouts and the embedded shop read a folder, the rest one file.
+_FOLDER_LOADERS = {"sample": read_sample, "movielens-100k": load_ml100k, "movielens-1m": load_ml1m,
+                   "movielens-latest": load_ml_latest}
+_FILE_LOADERS = {"recbole": load_recbole, "sasrec": load_sasrec, USER_LINES: load_user_lines}
+
+
 def load_path(path: str, columns: dict | None = None) -> Dataset:
     """Load a file or folder of any supported format."""
     fmt = detect_format(path)
     folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
     try:
-        if fmt == "sample":
-            ds = read_sample(folder)
-        elif fmt == "movielens-100k":
-            ds = load_ml100k(folder)
-        elif fmt == "movielens-1m":
-            ds = load_ml1m(folder)
-        elif fmt == "movielens-latest":
-            ds = load_ml_latest(folder)
-        elif fmt == "recbole":
-            ds = load_recbole(path)
-        elif fmt == "sasrec":
-            ds = load_sasrec(path)
-        elif fmt == USER_LINES:
-            ds = load_user_lines(path)
+        if fmt in _FOLDER_LOADERS:
+            ds = _FOLDER_LOADERS[fmt](folder)
+        elif fmt in _FILE_LOADERS:
+            ds = _FILE_LOADERS[fmt](path)
         else:
             ds = load_table(path, columns)
         ds.fmt = fmt
