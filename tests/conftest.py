@@ -109,3 +109,18 @@ def pytest_collection_modifyitems(config, items):
         module = item.module.__name__.rsplit(".", 1)[-1]
         if module in SLOW_MODULES or f"tests/{module}.py::{item.originalname}" in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """Untrained models of every family in a temporary library (ATTENTION_LENS_MODELS), module-wide."""
+    from app_pages import make_library
+    root = tmp_path_factory.mktemp("models")
+    paths = make_library(root)
+    old = os.environ.get("ATTENTION_LENS_MODELS")
+    os.environ["ATTENTION_LENS_MODELS"] = str(root)  # module-wide: monkeypatch is function-scoped
+    yield paths
+    if old is None:
+        os.environ.pop("ATTENTION_LENS_MODELS")
+    else:
+        os.environ["ATTENTION_LENS_MODELS"] = old

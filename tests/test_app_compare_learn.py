@@ -3,7 +3,7 @@ included) with one heatmap per model on the same scale; Learn's weights follow i
 import json
 
 import pytest
-from test_app_explain import library, open_page  # noqa: F401 (library is a fixture)
+from app_pages import open_page
 
 
 def test_compare_shows_metrics_and_heatmaps(library):  # noqa: F811

@@ -3,9 +3,9 @@ results and the library, the queue and cancel, and loading / deleting library mo
 from pathlib import Path
 
 import pytest
+from fakes import make_checkpoint
 from job_runners import WAIT, wait_for
 from streamlit.testing.v1 import AppTest
-from test_jobs_library import make_checkpoint
 
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset

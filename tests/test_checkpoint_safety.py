@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+from fakes import Payload
 
 from recsys_core.errors import CheckpointError
 from recsys_core.store import library
@@ -18,16 +19,6 @@ from recsys_core.store.opened import open_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI_TIMEOUT = 60
-
-
-class Payload:
-    """Unpickles as open(marker, "w"): the file appearing is proof that loading ran code."""
-
-    def __init__(self, marker: str):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
 
 
 def write_payload(path: str, marker: str, how: str):

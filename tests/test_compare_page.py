@@ -11,8 +11,8 @@ import time
 
 import pytest
 import torch
+from app_pages import APP, FAKE_METRICS
 from streamlit.testing.v1 import AppTest
-from test_app_explain import APP, FAKE_METRICS
 
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset

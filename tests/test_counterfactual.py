@@ -3,7 +3,7 @@ that word an explanation never contradict the measured numbers."""
 import numpy as np
 import pytest
 import torch
-from test_faithfulness import TableModel, brute_rank
+from fakes import TableModel, brute_rank
 
 from recsys_core.claims.facts import HistoryItem
 from recsys_core.claims.measured import Evidence, report_claims

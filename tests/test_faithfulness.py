@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
+from fakes import TableModel, brute_rank, brute_score
 
 from recsys_core.explain.dataset_faithfulness import mean_interval, wilson_interval
 from recsys_core.explain.faithfulness import (
@@ -17,41 +17,6 @@ from recsys_core.explain.faithfulness import (
     trapezoid,
 )
 from recsys_core.explain.removal import Viewed
-
-
-class TableModel(nn.Module):
-    """score(history, c) = sum over history items h of A[h, c] + b[c]: no positions, no attention.
-    Items 1-3 are the history; item 4 is explained; item 5 scores 0.5 per history item; item 6 a flat 2."""
-    has_attention = False
-    attention_has_focus = False
-    trim_padding = True
-
-    def __init__(self):
-        super().__init__()
-        A = torch.zeros(7, 7)
-        A[1, 4], A[2, 4], A[3, 4] = 3.0, 1.0, -1.0
-        A[1:4, 5] = 0.5
-        self.A = nn.Parameter(A, requires_grad=False)
-        self.b = nn.Parameter(torch.tensor([0, 0, 0, 0, 0, 0, 2.0]), requires_grad=False)
-
-    def score(self, seq, candidates=None):
-        full = self.A[seq].sum(1) + self.b  # (B, 7): padding row 0 of A is zero
-        full[:, 0] = float("-inf")
-        return full if candidates is None else full.gather(1, candidates)
-
-
-def brute_score(history: list[int], c: int) -> float:
-    table = {(1, 4): 3.0, (2, 4): 1.0, (3, 4): -1.0, (1, 5): 0.5, (2, 5): 0.5, (3, 5): 0.5}
-    return sum(table.get((h, c), 0.0) for h in history) + (2.0 if c == 6 else 0.0)
-
-
-def brute_rank(history: list[int], c: int, had=None) -> int:
-    """The rank among the items the user has not: by the one removal rule, an item removed from the
-    history may be recommended again, so `had` defaults to the history itself."""
-    had = history if had is None else had
-    mine = brute_score(history, c)
-    return sum(brute_score(history, o) > mine for o in range(1, 7) if o not in had and o != c)
-
 
 SEQ = torch.tensor([[0, 1, 2, 3]])  # history 1, 2, 3 (oldest first) after one padding slot
 BASE = Viewed.of([1, 2, 3], 4, 6)  # seq SEQ; the user has exactly items 1-3

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from test_app_explain import charts, open_page
-from test_import_safety import _exported
+from app_pages import charts, open_page
+from fakes import exported_torchscript
 
 from recsys_core.imports import import_model, save_imported
 
@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).resolve().parent / "data" / "imported"
 def imported_library(tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     sasrec = save_imported(import_model(str(FIXTURES / "recbole-sasrec.pth"), "sample"), str(root / "imp-sasrec"))
-    path, id_map, _ = _exported(tmp_path_factory.mktemp("ts"))
+    path, id_map, _ = exported_torchscript(tmp_path_factory.mktemp("ts"))
     script = save_imported(import_model(str(path), "sample", id_map=str(id_map), name="Our ranker"),
                            str(root / "imp-script"))
     old = os.environ.get("ATTENTION_LENS_MODELS")

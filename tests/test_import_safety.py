@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from fakes import Payload, exported_torchscript
 
-from recsys_core.data.registry import load_dataset
 from recsys_core.errors import CheckpointError
 from recsys_core.imports import import_model, save_imported
 from recsys_core.store.checkpoint import read_checkpoint
-from tests.test_checkpoint_safety import Payload
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "data" / "imported"
@@ -106,33 +105,8 @@ def test_a_truncated_checkpoint_is_one_line(tmp_path):
 
 # --- TorchScript -----------------------------------------------------------------------------------
 
-class Bag(torch.nn.Module):
-    """A tiny recommender: the history's mean embedding against every item's (M+1 columns)."""
-
-    def __init__(self, items: int, wrong: bool = False):
-        super().__init__()
-        torch.manual_seed(0)
-        self.emb = torch.nn.Embedding(items + 1, 8)
-        self.wrong = wrong
-
-    def forward(self, seq: torch.Tensor) -> torch.Tensor:
-        h = (self.emb(seq) * (seq > 0).unsqueeze(-1).float()).sum(1)
-        scores = h @ self.emb.weight.T
-        if self.wrong:
-            return scores[:, 1:]
-        return scores
-
-
-def _exported(tmp_path, wrong=False):
-    ids = list(load_dataset("sample").items["item_id"])[::-1]  # the module's own numbering: reversed
-    path, id_map = tmp_path / "bag.pt", tmp_path / "ids.txt"
-    torch.jit.script(Bag(len(ids), wrong)).save(str(path))
-    id_map.write_text("\n".join(ids) + "\n")
-    return path, id_map, ids
-
-
 def test_a_torchscript_model_imports_with_its_id_map_and_scores_as_itself(tmp_path):
-    path, id_map, ids = _exported(tmp_path)
+    path, id_map, ids = exported_torchscript(tmp_path)
     imp = import_model(str(path), "sample", id_map=str(id_map), evaluate_it=False)
     assert imp.meta.arch == "torchscript" and not imp.model.has_attention
     saved = save_imported(imp, str(tmp_path / "out"))
@@ -149,7 +123,7 @@ def test_a_torchscript_model_imports_with_its_id_map_and_scores_as_itself(tmp_pa
 
 
 def test_a_torchscript_model_without_its_id_map_or_with_the_wrong_signature_is_refused(tmp_path):
-    path, id_map, _ = _exported(tmp_path, wrong=True)
+    path, id_map, _ = exported_torchscript(tmp_path, wrong=True)
     assert "--id-map" in refusal(lambda: import_model(str(path), "sample"))
     text = refusal(lambda: import_model(str(path), "sample", id_map=str(id_map)))
     assert "wrong signature" in text and "(2, 355)" in text
@@ -159,7 +133,7 @@ def test_a_torchscript_model_without_its_id_map_or_with_the_wrong_signature_is_r
 
 
 def test_torchscript_code_calling_operators_outside_torch_is_refused_before_loading(tmp_path):
-    path, id_map, _ = _exported(tmp_path)
+    path, id_map, _ = exported_torchscript(tmp_path)
     evil = tmp_path / "evil.pt"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(evil, "w") as dst:
         for info in src.infolist():

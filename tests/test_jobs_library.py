@@ -6,19 +6,16 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from fakes import make_checkpoint
 from job_runners import WAIT, wait_for
 
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.errors import CheckpointError, UserError
-from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.store import library
 from recsys_core.store.checkpoint import (
     FILENAME,
-    atomic_write_json,
-    make_meta,
-    save_checkpoint,
 )
 from recsys_core.training.config import TrainConfig
 from recsys_core.training.loop import Progress
@@ -30,17 +27,6 @@ from ui import jobs
 @pytest.fixture(scope="module")
 def sample():
     return prepare(load_dataset("sample"))
-
-
-def make_checkpoint(folder, data, arch: str = "popular") -> str:
-    """An untrained but valid checkpoint (model.pt + metrics.json) for `data` in `folder`; returns model.pt."""
-    cfg = ModelConfig(arch=arch, dim=8)
-    model = build_model(cfg, data.n_items)
-    metrics = {"full": {"ndcg@10": 0.25, "hr@10": 0.5}}
-    path = os.path.join(folder, FILENAME)
-    save_checkpoint(path, model, make_meta(model, data, cfg, metrics=metrics, dataset_spec="sample"))
-    atomic_write_json(os.path.join(folder, "metrics.json"), {"model": cfg.name, **metrics})
-    return path
 
 
 @pytest.fixture

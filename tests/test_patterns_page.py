@@ -5,8 +5,8 @@ JSON and HTML carry the core's numbers; bad input is one line with a fix."""
 import json
 
 import pytest
+from app_pages import APP
 from streamlit.testing.v1 import AppTest
-from test_app_explain import APP
 
 import ui.patterns_view as view
 from recsys_core.cli.main import main

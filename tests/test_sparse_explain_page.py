@@ -5,13 +5,13 @@ import os
 
 import pytest
 import torch
+from app_pages import FAKE_METRICS, open_page
 
 from recsys_core.data.preprocess import prepare
 from recsys_core.data.registry import load_dataset
 from recsys_core.models import build_model
 from recsys_core.models.config import ModelConfig
 from recsys_core.store.checkpoint import make_meta, save_checkpoint
-from tests.test_app_explain import FAKE_METRICS, open_page
 
 
 @pytest.fixture(scope="module")

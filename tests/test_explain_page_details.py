@@ -1,10 +1,9 @@
-"""The Explain page's smaller fixes (issue 12, item 4), each pinned by a test that failed before it:
-the "See why" select follows the user, the tables lead with what matters, the default chart shows the
-items its words name, the box colour follows the numbers, thousands separators, and interesting
+"""The Explain page's details, each pinned by a test: the "See why" select follows the user, the tables
+lead with what matters, the default chart shows the items its words name, the box colour follows the numbers, thousands separators, and interesting
 users of several kinds."""
 import numpy as np
 import pytest
-from test_app_explain import library, open_page  # noqa: F401  (library is a fixture)
+from app_pages import open_page
 
 from recsys_core.claims.recommendation import attention_claims
 from recsys_core.data.preprocess import prepare
