@@ -71,3 +71,46 @@ def test_heads_that_do_not_divide_the_dimension_name_both_settings_in_each_front
     assert e.field == "dim"
     assert "--heads" in e.phrased({"dim": "--dim", "heads": "--heads"})
     assert e.phrased({"dim": "Embedding size", "heads": "Heads"}).startswith("Embedding size 64: does not divide into 3 Heads")
+
+
+class _ScriptedRun:
+    """An EpochRun whose epochs and validations follow a script: per epoch (stop set by the epoch, due,
+    patience says stop, stop set by the validation)."""
+
+    def __init__(self, script):
+        from types import SimpleNamespace
+
+        from recsys_core.training.stop import Stop
+        self.script, self.result, self.log = script, SimpleNamespace(stopped=Stop.EPOCHS), []
+
+    def epoch(self, epoch):
+        self.log.append(("epoch", epoch))
+        if self.script[epoch - 1][0] is not None:
+            self.result.stopped = self.script[epoch - 1][0]
+        return 1.0, 10 * epoch
+
+    def due(self, epoch):
+        return self.script[epoch - 1][1]
+
+    def validate(self, epoch, loss, steps):
+        self.log.append(("validate", epoch))
+        if self.script[epoch - 1][3] is not None:
+            self.result.stopped = self.script[epoch - 1][3]
+        return self.script[epoch - 1][2]
+
+
+def test_the_shared_epoch_driver_ends_a_run_for_the_right_reason():
+    """training/epochs.run_epochs, which the main loop and the rating model's loop both run on."""
+    from recsys_core.training.epochs import run_epochs
+    from recsys_core.training.stop import Stop
+    go = (None, True, False, None)
+    run = _ScriptedRun([go, (None, False, False, None), (None, True, True, None), go])
+    assert run_epochs(run, 4) == 30 and run.result.stopped == Stop.EARLY  # patience, at epoch 3's validation
+    assert run.log == [("epoch", 1), ("validate", 1), ("epoch", 2), ("epoch", 3), ("validate", 3)]
+    run = _ScriptedRun([go, (None, True, True, Stop.TIME), go])  # out of time and out of patience: time says why
+    assert run_epochs(run, 3) == 20 and run.result.stopped == Stop.TIME
+    for reason in (Stop.CANCELLED, Stop.DIVERGED, Stop.EARLY):  # set inside an epoch: no validation after it
+        run = _ScriptedRun([go, (reason, True, False, None), go])
+        assert run_epochs(run, 3) == 20 and run.result.stopped == reason and ("validate", 2) not in run.log
+    run = _ScriptedRun([go, go])
+    assert run_epochs(run, 2) == 20 and run.result.stopped == Stop.EPOCHS

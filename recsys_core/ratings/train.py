@@ -1,8 +1,8 @@
 """Training a rating model: mean squared error on the split's training ratings, Adam, L2 on the
 user and candidate parameters each batch touches, early stopping on validation RMSE (best weights
-kept). Shares the main loop's parts (training/): its stop vocabulary (Stop), its patience rule
-(EarlyStop), its progress reports (Progress) and its cancel flag (a threading.Event checked between
-steps); never prints; knows the model only through its forward contract.
+kept). Runs on the main loop's epoch driver (training/epochs.run_epochs) with its stop vocabulary
+(Stop), patience rule (EarlyStop), progress reports (Progress) and cancel flag (a threading.Event
+checked between steps); never prints; knows the model only through its forward contract.
 """
 import copy
 import threading
@@ -16,6 +16,7 @@ from ..data.preprocess import Prepared
 from ..errors import Cancelled, check_number
 from ..models.config import ModelConfig
 from ..training.early_stop import EarlyStop
+from ..training.epochs import run_epochs
 from ..training.records import Progress
 from ..training.stop import Stop
 from .model import TargetRatingModel
@@ -94,6 +95,69 @@ def _rmse(model, data, split) -> float:
     return float(np.sqrt(np.mean((pred - data.ratings[split.valid]) ** 2)))
 
 
+class _RatingRun:
+    """One rating model's training, driven by the main loop's epoch driver (training/epochs.py)."""
+
+    def __init__(self, *, model, data: Prepared, split: RatingSplit, cfg: RatingTrainConfig, device, report, cancel):
+        self.model, self.data, self.split, self.cfg, self.device = model, data, split, cfg, device
+        self.report, self.cancel = report, cancel
+        self.rng = np.random.default_rng(cfg.seed)
+        self.opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        self.fit = np.flatnonzero(split.fit)
+        self.anneal = getattr(model.attn, "anneal", None)  # only variants with a temperature schedule have one
+        self.stopper = EarlyStop(cfg.patience)  # fed -RMSE: the higher the better, as the main loop's NDCG
+        self.result = RatingResult(model=model, best_epoch=0, valid_rmse=float("inf"), seconds=0.0, stopped=Stop.EPOCHS)
+        self.best_state, self.start, self.seen = None, time.time(), 0
+        self.steps = -(-len(self.fit) // cfg.batch_size)
+
+    def _out_of_time(self) -> bool:
+        return self.cfg.max_seconds is not None and time.time() - self.start > self.cfg.max_seconds
+
+    def epoch(self, epoch: int) -> tuple[float, int]:
+        model, data, split, cfg, device = self.model, self.data, self.split, self.cfg, self.device
+        model.train()
+        order, total, self.seen, steps = self.rng.permutation(self.fit), 0.0, 0, 0
+        for step, i in enumerate(range(0, len(order), cfg.batch_size)):
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled()
+            if (self.seen or epoch > 1) and self._out_of_time():  # mid-epoch: validate what it has so far, then stop
+                self.result.stopped = Stop.TIME
+                break
+            pos = order[i:i + cfg.batch_size]
+            items, ratings = histories(data, split.fit, pos, model.cfg.max_len)
+            users = torch.from_numpy(users_of(data, pos)).to(device)
+            cand = torch.from_numpy(data.items[pos]).to(device)
+            target = torch.from_numpy(data.ratings[pos]).to(device)
+            _, mse = model(users, items.to(device), ratings.to(device), cand, target)
+            loss = mse + cfg.l2 * model.penalty(users, cand)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            total, self.seen, steps = total + mse.detach().item() * len(pos), self.seen + len(pos), step + 1
+            self.report(Progress(phase="train", epoch=epoch, epochs=cfg.epochs, step=step + 1, steps=self.steps,
+                                 loss=float(mse.detach().item()), elapsed=time.time() - self.start, eta=None))
+        if self.anneal is not None:
+            self.anneal(epoch / cfg.epochs)
+        return total / max(1, self.seen), steps
+
+    def due(self, epoch: int) -> bool:
+        return True  # every epoch's end
+
+    def validate(self, epoch: int, loss: float, steps: int) -> bool:
+        split, result = self.split, self.result
+        if self.seen == 0:  # out of time before this epoch's first batch: nothing new to validate
+            return False
+        valid = _rmse(self.model, self.data, split) if len(split.valid) else float(np.sqrt(loss))
+        seconds = time.time() - self.start
+        result.history.append(RatingValidation(epoch=epoch, train_mse=loss, valid_rmse=valid, seconds=seconds))
+        self.report(Progress(phase="eval", epoch=epoch, epochs=self.cfg.epochs, step=steps, steps=self.steps,
+                             loss=loss, elapsed=seconds, eta=None, metrics={"rmse": valid, "train_mse": loss}))
+        if valid < result.valid_rmse:
+            result.valid_rmse, result.best_epoch = valid, epoch
+            self.best_state = copy.deepcopy(self.model.state_dict())
+        return self.stopper.update(-valid)
+
+
 def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfig,
                        train_cfg: RatingTrainConfig | None = None, *, device: str = "cpu", callback=None,
                        cancel: threading.Event | None = None) -> RatingResult:
@@ -102,56 +166,12 @@ def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfi
     require_ratings(data)
     train_cfg = (train_cfg or RatingTrainConfig()).validate()
     torch.manual_seed(train_cfg.seed)
-    rng = np.random.default_rng(train_cfg.seed)
     model = build_rating_model(data, split, model_cfg).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr)
-    fit = np.flatnonzero(split.fit)
-    report = callback or (lambda p: None)
-    anneal = getattr(model.attn, "anneal", None)  # only variants with a temperature schedule have one
-    stopper = EarlyStop(train_cfg.patience)  # fed -RMSE: the higher the better, as for the main loop's NDCG
-    start, best, best_state, best_epoch, stopped, history = time.time(), float("inf"), None, 0, Stop.EPOCHS, []
-    steps = -(-len(fit) // train_cfg.batch_size)
-
-    def out_of_time() -> bool:
-        return train_cfg.max_seconds is not None and time.time() - start > train_cfg.max_seconds
-
-    for epoch in range(1, train_cfg.epochs + 1):
-        model.train()
-        order, total, seen = rng.permutation(fit), 0.0, 0
-        for step, i in enumerate(range(0, len(order), train_cfg.batch_size)):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            if (seen or epoch > 1) and out_of_time():  # mid-epoch: validate what it has so far, then stop
-                stopped = Stop.TIME
-                break
-            pos = order[i:i + train_cfg.batch_size]
-            items, ratings = histories(data, split.fit, pos, model_cfg.max_len)
-            users = torch.from_numpy(users_of(data, pos)).to(device)
-            cand = torch.from_numpy(data.items[pos]).to(device)
-            target = torch.from_numpy(data.ratings[pos]).to(device)
-            _, mse = model(users, items.to(device), ratings.to(device), cand, target)
-            loss = mse + train_cfg.l2 * model.penalty(users, cand)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total, seen = total + mse.detach().item() * len(pos), seen + len(pos)
-            report(Progress(phase="train", epoch=epoch, epochs=train_cfg.epochs, step=step + 1, steps=steps,
-                            loss=float(mse.detach().item()), elapsed=time.time() - start, eta=None))
-        if anneal is not None:
-            anneal(epoch / train_cfg.epochs)
-        if seen == 0:
-            break
-        valid = _rmse(model, data, split) if len(split.valid) else float(np.sqrt(total / seen))
-        history.append(RatingValidation(epoch=epoch, train_mse=total / seen, valid_rmse=valid, seconds=time.time() - start))
-        report(Progress(phase="eval", epoch=epoch, epochs=train_cfg.epochs, step=steps, steps=steps, loss=total / seen,
-                        elapsed=time.time() - start, eta=None, metrics={"rmse": valid, "train_mse": total / seen}))
-        if valid < best:
-            best, best_epoch, best_state = valid, epoch, copy.deepcopy(model.state_dict())
-        if stopper.update(-valid) and stopped == Stop.EPOCHS:
-            stopped = Stop.EARLY
-        if stopped != Stop.EPOCHS:
-            break
-    model.load_state_dict(best_state)
+    run = _RatingRun(model=model, data=data, split=split, cfg=train_cfg, device=device,
+                     report=callback or (lambda p: None), cancel=cancel)
+    run_epochs(run, train_cfg.epochs)
+    if run.best_state is not None:
+        model.load_state_dict(run.best_state)
     model.eval()
-    return RatingResult(model=model, best_epoch=best_epoch, valid_rmse=best, seconds=time.time() - start,
-                        stopped=stopped, history=history)
+    run.result.seconds = time.time() - run.start
+    return run.result

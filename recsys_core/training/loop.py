@@ -35,6 +35,7 @@ from .distributed import (
     wrap,
 )
 from .early_stop import EarlyStop
+from .epochs import run_epochs
 from .evaluate import evaluate
 from .heap import heap_mode
 from .records import Progress, TrainResult, Validation
@@ -89,9 +90,10 @@ class _Run:
     """The state of one training run: optimiser, averaged weights, the best validated weights, clocks."""
 
     def __init__(self, *, model, data: Prepared, cfg: TrainConfig, plan: Plan, device, rng, report,
-                 cancel: threading.Event | None, result: TrainResult, world: World = World()):
+                 cancel: threading.Event | None, result: TrainResult, world: World = World(), examples: np.ndarray):
         self.model, self.data, self.cfg, self.plan, self.max_len = model, data, cfg, plan, model.cfg.max_len
         self.device, self.rng, self.report, self.cancel, self.result = device, rng, report, cancel, result
+        self.examples = examples  # training windows' ends (batching.training_ends), fresh crops every epoch
         self.world, self.on_device = world, DeviceRun(device)  # bf16 autocast and pinned batches on CUDA only
         self.val_users = np.sort(rng.choice(data.n_users, min(cfg.eval_users, data.n_users), replace=False))
         self.opt = make_adam(model, plan.lr, cfg.weight_decay)
@@ -120,10 +122,13 @@ class _Run:
             self.average.update()
         return value, stop
 
-    def epoch(self, epoch: int, examples: np.ndarray) -> tuple[float, int]:
+    def epoch(self, epoch: int) -> tuple[float, int]:
         """One pass over the batches; returns (mean loss, steps in the epoch). Sets result.stopped when
         cancelled, out of time or diverged."""
         model, data, cfg, result = self.model, self.data, self.cfg, self.result
+        if epoch > 1 and model.sampling == "sequence":  # fresh crops every epoch
+            self.examples = training_ends(data, model.sampling, self.plan.stride, self.rng, cfg.windows_per_user)
+        examples = self.examples
         model.train()
         batches, lengths, step_weight = epoch_batches(examples, data, model, cfg.batch_size, self.plan.pool,
                                                       self.max_len, self.rng)
@@ -230,24 +235,9 @@ def train(model, data: Prepared, cfg: TrainConfig, *, callback=None,
         raise UserError("No user has two training interactions, so there is nothing to learn from. "
                         "Fix: use a dataset whose users have at least 4 interactions each.")
     run = _Run(model=model, data=data, cfg=cfg, plan=plan, device=device, rng=rng, report=callback or (lambda p: None),
-               cancel=cancel, result=result, world=world)
+               cancel=cancel, result=result, world=world, examples=examples)
     result.lr = plan.lr
-    steps = 0
-    for epoch in range(1, cfg.epochs + 1):
-        if epoch > 1 and model.sampling == "sequence":
-            examples = training_ends(data, model.sampling, plan.stride, rng, cfg.windows_per_user)  # fresh crops every epoch
-        loss, steps = run.epoch(epoch, examples)
-        if result.stopped in (Stop.CANCELLED, Stop.DIVERGED, Stop.EARLY):  # early: a validation inside the epoch
-            break
-        if not run.due(epoch):
-            continue
-        early = run.validate(epoch, loss, steps)
-        if result.stopped == Stop.TIME:  # out of time: that is why it ended, whatever patience says
-            break
-        if early:
-            result.stopped = Stop.EARLY
-            break
-    return _finish(run, steps)
+    return _finish(run, run_epochs(run, cfg.epochs))
 
 
 def _finish(run: _Run, steps: int) -> TrainResult:
