@@ -131,3 +131,6 @@ def test_measuring_on_the_model_is_on_request_and_says_what_the_report_says(libr
     other = next(str(u) for u in loaded.data.user_ids if str(u) != user)
     at.text_input(key="_explain_user").set_value(other).run()
     assert at.toggle(key="_measure_every").value and "Measured on the model" in said(at)
+    at.switch_page("pages/data.py").run()  # another page and back: the switch is still on
+    at.switch_page("pages/explain.py").run()
+    assert at.toggle(key="_measure_every").value and "Measured on the model" in said(at)

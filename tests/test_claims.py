@@ -132,3 +132,6 @@ def test_a_title_with_asterisks_and_a_year_is_a_name_not_a_number():
     wrong = Claim("attention-vs-removal", "info", "Removing *M*A*S*H (1970)* (9 items back) lowers this score the most.",
                   (fact,))
     assert text_problems(wrong)  # a number its facts do not hold is still refused
+    # A why-not sentence carries no title fact: the italics alone say where the name ends.
+    assert text_problems(Claim("why-not", "info", "*M*A*S*H (1970)* is already in this user's history.", ())) == []
+    assert text_problems(Claim("why-not", "info", "*M*A*S*H (1970)* is already in 1970 histories.", ()))

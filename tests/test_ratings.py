@@ -215,3 +215,11 @@ def test_the_rating_loop_speaks_the_main_loops_vocabulary(one_thread):
     cancel.set()
     with pytest.raises(Cancelled):
         train_rating_model(data, split, ModelConfig(dim=4, max_len=5), RatingTrainConfig(epochs=2), cancel=cancel)
+
+
+def test_a_diverging_rating_model_is_refused_not_saved(one_thread):
+    from recsys_core.errors import UserError
+    data = planted(n_users=20, n_items=12, per_user=8)
+    with pytest.raises(UserError, match="diverged.*Fix:"):
+        train_rating_model(data, leave_one_out(data), ModelConfig(dim=4, max_len=5),
+                           RatingTrainConfig(epochs=6, batch_size=16, lr=1e30, patience=2))

@@ -13,6 +13,7 @@ from ui.why_view import say
 # floor, the counterfactual search), several times the cost of the rest of the page: it runs on request.
 # The switch is the session's preference, not the user's: once on, it stays on from user to user.
 SWITCH = "_measure_every"
+PREFERENCE = "_measure_every_on"  # the session's choice, kept while the switch is not drawn
 
 
 @st.cache_data(max_entries=128, show_spinner="Measuring every explainer…")
@@ -36,10 +37,15 @@ def explainers_frame(rep) -> pd.DataFrame:
 
 
 def measured(path: str, res, rec, k: int):
-    if not st.toggle("Measure it on the model: ranks after removals, the smallest change that drops it, and every "
-                     "explainer's faithfulness", key=SWITCH,
-                     help="Re-scores this recommendation dozens of times: about a second on the embedded shop, "
-                          "longer for long histories. Stays on as you switch users."):
+    # Streamlit drops a widget's state on a run that does not draw it (another page): the preference is kept
+    # under a key of its own and handed back to the widget.
+    st.session_state[SWITCH] = st.session_state.get(PREFERENCE, False)
+    on = st.toggle("Measure it on the model: ranks after removals, the smallest change that drops it, and every "
+                   "explainer's faithfulness", key=SWITCH,
+                   help="Re-scores this recommendation dozens of times: about a second on the embedded shop, "
+                        "longer for long histories. Stays on as you switch users and pages.",
+                   on_change=lambda: st.session_state.__setitem__(PREFERENCE, st.session_state[SWITCH]))
+    if not on:
         return
     rep = friendly(lambda: _report(version_of(path), data_dir(), res.user_id, rec.item_id, k))
     if rep is None:

@@ -64,7 +64,7 @@ def _value(name: str):
 def restore_form():
     """Widgets lose their state when their page is not shown; put the last values back before drawing them."""
     saved = st.session_state.setdefault("_train_form", dict(DEFAULTS))
-    for key, value in saved.items():
+    for key, value in {k: saved.get(k, v) for k, v in DEFAULTS.items()}.items():  # a form saved by older code: defaults
         if key not in st.session_state:
             st.session_state[key] = value
 

@@ -30,7 +30,9 @@ from .facts import (
 )
 
 # Titles, model names and metric names (NDCG@10): their digits are not numbers a claim cites.
-NAMES = re.compile(r"\*\*[^*]+\*\*|\*[^*]+\*|`[^`]+`|\b[A-Za-z]+@\d+")
+# Names, not numbers: bold, an italic title (it may hold asterisks of its own, "*M*A*S*H (1970)*": it ends
+# at an asterisk followed by a space, punctuation or the end), code, and metric names such as NDCG@10.
+NAMES = re.compile(r"\*\*[^*]+\*\*|(?<![\w*])\*.+?\*(?=[\s.,;:!?)\]'\u2019]|$)|`[^`]+`|\b[A-Za-z]+@\d+")
 NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
 SCORE_TOL = 2e-4  # scores and drops, recomputed on another path (batched vs single rows)
 WEIGHT_TOL = 1e-4

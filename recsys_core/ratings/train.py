@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..data.preprocess import Prepared
-from ..errors import Cancelled, check_number
+from ..errors import Cancelled, UserError, check_number
 from ..models.config import ModelConfig
 from ..training.early_stop import EarlyStop
 from ..training.epochs import run_epochs
@@ -149,6 +149,9 @@ class _RatingRun:
             return False
         valid = _rmse(self.model, self.data, split) if len(split.valid) else float(np.sqrt(loss))
         seconds = time.time() - self.start
+        if not np.isfinite(valid):  # diverged: the weights kept are the last validated ones, if any
+            result.stopped = Stop.DIVERGED
+            return False
         result.history.append(RatingValidation(epoch=epoch, train_mse=loss, valid_rmse=valid, seconds=seconds))
         self.report(Progress(phase="eval", epoch=epoch, epochs=self.cfg.epochs, step=steps, steps=self.steps,
                              loss=loss, elapsed=seconds, eta=None, metrics={"rmse": valid, "train_mse": loss}))
@@ -170,6 +173,9 @@ def train_rating_model(data: Prepared, split: RatingSplit, model_cfg: ModelConfi
     run = _RatingRun(model=model, data=data, split=split, cfg=train_cfg, device=device,
                      report=callback or (lambda p: None), cancel=cancel)
     run_epochs(run, train_cfg.epochs)
+    if run.best_state is None and run.result.stopped == Stop.DIVERGED:
+        raise UserError("Training the rating model diverged: its predictions became NaN or infinite before any "
+                        "validation, so there are no good weights to keep. Fix: lower the learning rate.")
     if run.best_state is not None:
         model.load_state_dict(run.best_state)
     model.eval()

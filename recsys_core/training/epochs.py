@@ -33,8 +33,8 @@ def run_epochs(run: EpochRun, epochs: int) -> int:
         if not run.due(epoch):
             continue
         early = run.validate(epoch, loss, steps)
-        if run.result.stopped == Stop.TIME:  # out of time: that is why it ended, whatever patience says
-            break
+        if run.result.stopped == Stop.TIME or run.result.stopped in ENDS_THE_EPOCH_LOOP:
+            break  # out of time (that is why it ended, whatever patience says), or diverged on validation
         if early:
             run.result.stopped = Stop.EARLY
             break
