@@ -8,6 +8,7 @@ generated from these declarations, so a new setting is one field here and nothin
     for s in settings_of(TrainConfig):   # Setting: name, default, kind, help, label, flag, ...
         ...
 """
+import functools
 import types
 import typing
 from dataclasses import dataclass, field, fields
@@ -46,7 +47,8 @@ def _kind(annotation) -> tuple[type, bool]:
     return annotation, False
 
 
-def settings_of(cls) -> list[Setting]:
+@functools.cache  # read on every Train page run and for every flag: the declarations never change
+def settings_of(cls) -> tuple[Setting, ...]:
     """The fields of config dataclass `cls` declared with setting(), in declaration order."""
     out = []
     for f in fields(cls):
@@ -58,7 +60,7 @@ def settings_of(cls) -> list[Setting]:
         help = m["help"]() if callable(m["help"]) else m["help"]
         out.append(Setting(f.name, f.default, kind, optional, help, m["label"] or f.name.replace("_", " ").capitalize(),
                            m["flag"], tuple(choices) if choices is not None else None, m["per_family"], m["form"]))
-    return out
+    return tuple(out)
 
 
 def setting_of(cls, name: str) -> Setting:
