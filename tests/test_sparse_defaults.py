@@ -40,6 +40,22 @@ def test_a_setting_given_is_kept_and_other_families_choose_nothing():
     assert ModelConfig(arch="target").family.resolve(ModelConfig(arch="target"), profile(6)) == {}
 
 
+@pytest.mark.parametrize("arch, items, median, loss", [
+    ("self", 12_101, 6, "full"),  # Amazon Beauty
+    ("self", 18_357, 6, "full"),  # Amazon Sports
+    ("self", 20_001, 6, "sampled"),  # too many items to score them all every step
+    ("self", 9_724, 70, "sampled"),  # ml-latest-small: not sparse, today's loss
+    ("self", 1_682, 65, "full"),  # ml-100k: a small catalogue, as before
+    ("target", 12_101, 6, "sampled"),  # target attention's cost grows with candidates x history
+])
+def test_auto_loss_takes_the_full_softmax_on_sparse_data_for_self_only(arch, items, median, loss):
+    from recsys_core.training.config import TrainConfig
+    family = ModelConfig(arch=arch).family
+    assert TrainConfig().resolved_loss(items, family, median) == loss
+    assert TrainConfig(loss="sampled").resolved_loss(items, family, median) == "sampled"  # a loss given is kept
+    assert TrainConfig().resolved_loss(items, family) == ("full" if items <= 2000 else "sampled")  # no profile
+
+
 def test_the_embedded_shop_resolves_to_todays_model(shop):
     cfg, why = ModelConfig(arch="self").resolved_for(shop)
     assert cfg.last_skip is False and cfg.name == "self-soft" and "no skip connection" in why[0]
@@ -125,4 +141,6 @@ def test_the_defaults_beat_popularity_on_a_slice_of_beauty_and_say_what_they_cho
     assert "training self-soft-skip on beauty_slice: 2,000 users" in err
     assert "chosen from the data: the median user has 7 interactions (at most 15)" in err
     assert load_model(str(tmp_path / "self" / "model.pt"))[1].model_config.last_skip is True
+    assert json.loads((tmp_path / "self" / "metrics.json").read_text())["loss"] == "full"  # sparse: the full softmax
+    assert "so the loss is the full softmax over all" in err
     assert ndcg["self"] > 1.5 * ndcg["popular"], ndcg

@@ -75,8 +75,9 @@ def remember_form():
 
 # --- the form ------------------------------------------------------------------------------------
 
-def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
-    """Draw the settings for a dataset of n_items; returns the configs they describe."""
+def form(n_items: int, median_history: float | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """Draw the settings for a dataset of n_items whose median user has median_history interactions;
+    returns the configs they describe."""
     restore_form()
     ss = st.session_state
     _choice(st, "arch", list(NATIVE_FAMILIES), format_func=lambda a: FAMILIES[a].label)
@@ -92,7 +93,7 @@ def form(n_items: int) -> tuple[ModelConfig, TrainConfig]:
     c1.toggle(s.label, key="train_item_features", disabled="item_features" not in family.settings,
               help=s.help[0].upper() + s.help[1:] + ". Explain then shows which attribute values drove each "
                    "recommendation.")
-    _choice(c2, "loss", format_func=LOSS_LABELS.get, help=f"Auto here: {_T.resolved_loss(n_items, family)}.")
+    _choice(c2, "loss", format_func=LOSS_LABELS.get, help=f"Auto here: {_T.resolved_loss(n_items, family, median_history)}.")
     with st.expander("Model size"):
         c1, c2 = st.columns(2)
         _number(c1, "dim")

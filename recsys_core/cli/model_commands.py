@@ -33,7 +33,7 @@ def cmd_train(args):
     if world_from_env().main:  # under torchrun, rank 0 speaks for every rank
         print(f"training {model_cfg.name} on {data.name}: {data.n_users:,} users, {data.n_items:,} items",
               file=sys.stderr)
-        for why in choices:
+        for why in choices + loss_choice(train_cfg, model_cfg, data):
             print(f"  chosen from the data: {why}", file=sys.stderr)
     out = train_and_save(data, model_cfg, train_cfg, args.out, dataset_spec=spec, callback=ProgressBar())
     m = out.metrics
@@ -44,6 +44,18 @@ def cmd_train(args):
         print(f"{proto:<8} " + "  ".join(f"{k} {v:.4f}" for k, v in m[proto].items() if k.endswith("@10")))
     if args.ratings and world_from_env().main:
         _train_ratings(args, data, model_cfg, train_cfg)
+
+
+def loss_choice(train_cfg, model_cfg, data) -> list[str]:
+    """One sentence when `auto` picked the full softmax for a catalogue above the small-catalogue bound
+    (sparse data), the choice a user would not expect from the flag's help alone."""
+    import numpy as np
+    median = float(np.median(data.lengths()))
+    loss = train_cfg.resolved_loss(data.n_items, model_cfg.family, median)
+    if train_cfg.loss != "auto" or loss != "full" or data.n_items <= train_cfg.full_max_items:
+        return []
+    return [f"the median user has {median:g} interactions: sparse data, where few positions train per epoch, so the "
+            f"loss is the full softmax over all {data.n_items:,} items (it beat 256 sampled negatives on the Amazon shops)"]
 
 
 def _train_ratings(args, data, model_cfg, train_cfg):

@@ -31,6 +31,9 @@ class FamilyDefaults:
     lr: float = 1e-2  # Adam's learning rate
     lr_large: float | None = None  # instead of lr above TrainConfig.full_max_items items (None: lr)
     negatives: int = 256  # sampled negatives for the sampled loss
+    # "auto" also picks the full softmax up to this many items on sparse data (the median user's history at
+    # most SPARSE_HISTORY): few training positions per epoch, so scoring the whole catalogue stays affordable.
+    sparse_full_items: int = 0
     weight_average: float = 0.99  # EMA weight on the past per step (0: keep the last weights)
     min_eval_steps: int = 50  # training steps between validations
 

@@ -23,6 +23,9 @@ class ForeignSource:
     id_map: str = ""  # how the library's item numbers were matched to the dataset's item ids, in words
 
 
+SPARSE_HISTORY = 15  # a median history at most this long is sparse data, as in the Amazon shops (median 6)
+
+
 @dataclass(frozen=True)
 class DataProfile:
     """What a family may choose a setting left to the data from (ModelConfig.resolved_for)."""

@@ -2,6 +2,7 @@
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import SettingError, check_number
+from ..models.config import SPARSE_HISTORY
 from ..setting import setting
 
 LOSSES = ("auto", "full", "sampled", "bce")
@@ -22,8 +23,9 @@ class TrainConfig:
     batch_size: int = setting(128, "training windows per step", label="Batch size", flag=True, form=(1, 4096, 32))
     # None: the family's, by catalogue size (resolved_lr).
     lr: float | None = setting(None, "Adam learning rate", label="Learning rate", flag=True, per_family=_lr_per_family, form=(1e-5, 1.0, 1e-4))
-    loss: str = setting("auto", "full softmax on small catalogues, sampled softmax on large ones (auto), or BCE with "
-                        "one negative per position, as the SASRec paper", label="Loss", flag=True, choices=LOSSES)
+    loss: str = setting("auto", "full softmax on small catalogues, sampled softmax on large ones (auto; self also "
+                        "takes the full softmax on sparse data up to 20,000 items), or BCE with one negative per "
+                        "position, as the SASRec paper", label="Loss", flag=True, choices=LOSSES)
     full_max_items: int = FULL_MAX_ITEMS  # auto: full softmax up to this many items, sampled above
     # Sampled: negatives per training target. None: the family's (100 for target attention, whose cost
     # grows with candidates x history; 256 for self and mean, where they cost one small matrix product,
@@ -82,13 +84,16 @@ class TrainConfig:
     # Settings left as None (or "auto") are the model family's to choose: `family` below is a
     # family class from models.FAMILIES (or its name), whose `defaults` say what it trains best with.
 
-    def resolved_loss(self, n_items: int, family) -> str:
+    def resolved_loss(self, n_items: int, family, median_history: float | None = None) -> str:
+        """The loss to train with; `median_history` (interactions of the median user) lets "auto" pick the
+        full softmax on sparse data up to the family's sparse_full_items."""
         if self.loss != "auto":
             return self.loss
-        loss = _defaults(family).loss
-        if loss != "auto":
-            return loss
-        return "full" if n_items <= self.full_max_items else "sampled"
+        d = _defaults(family)
+        if d.loss != "auto":
+            return d.loss
+        sparse = median_history is not None and median_history <= SPARSE_HISTORY
+        return "full" if n_items <= self.full_max_items or (sparse and n_items <= d.sparse_full_items) else "sampled"
 
     def resolved_stop_metric(self, n_items: int) -> str:
         if self.stop_metric != "auto":
