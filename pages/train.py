@@ -21,7 +21,7 @@ with train_tab:
     job = st.session_state.get("job")
     running = job is not None and job.alive
     with settings, st.container(border=True):
-        model_cfg, train_cfg = train_view.form(s.items if s else 0, s.seq_len["median"] if s else None)
+        model_cfg, train_cfg = train_view.form(s.items if s else 0, train_view.median_history() if s else None)
         if st.button("Start training", type="primary", key="train_start", disabled=running or ds is None,
                      icon=":material/play_arrow:", width="stretch",
                      help="Cancel the running job first." if running else None):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from recsys_core.claims.edits import training_claim
 from recsys_core.models import FAMILIES, NATIVE_FAMILIES
-from recsys_core.models.config import ModelConfig
+from recsys_core.models.config import DataProfile, ModelConfig
 from recsys_core.setting import labels, setting_of, settings_of
 from recsys_core.store.checkpoint import FILENAME
 from recsys_core.store.library import save_to_library
@@ -118,6 +118,13 @@ def form(n_items: int, median_history: float | None = None) -> tuple[ModelConfig
         model_cfg.encoder = "none"
     train_cfg = TrainConfig(**{n: _value(n) for n in TRAIN_FIELDS})
     return model_cfg, train_cfg
+
+
+def median_history() -> float | None:
+    """Interactions of the median user in the data training reads (prepared: short users dropped), the
+    figure `auto` settings are chosen from; None when the dataset cannot be prepared (said on screen)."""
+    data = friendly(prepared)
+    return None if data is None else DataProfile.of(data).median_history
 
 
 def _checked(model_cfg: ModelConfig, train_cfg: TrainConfig):

@@ -27,7 +27,7 @@ ALL_SETTINGS = frozenset({"attention", "window", "encoder", "dim", "layers", "he
 @dataclass(frozen=True)
 class FamilyDefaults:
     """How a family trains when TrainConfig leaves a setting to it (see TrainConfig.resolved_*)."""
-    loss: str = "auto"  # "auto": full softmax up to TrainConfig.full_max_items, sampled above; else always this loss
+    loss: str = "auto"  # "auto": full softmax up to TrainConfig.full_max_items (or sparse_full_items), sampled above; else always this loss
     lr: float = 1e-2  # Adam's learning rate
     lr_large: float | None = None  # instead of lr above TrainConfig.full_max_items items (None: lr)
     negatives: int = 256  # sampled negatives for the sampled loss

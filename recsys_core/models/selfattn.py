@@ -105,7 +105,7 @@ class SelfAttentionRecommender(Recommender):
         # epoch, so scoring every item stays within minutes (BENCHMARKS.md, sparse data).
         sparse_full_items=20_000,
         # Tuned on the embedded data: with length-bucketed batches it was steadier at 5e-3 than 1e-2.
-        # SASRec's 1e-3 on large catalogues (where `auto` switches to the sampled loss): at 1e-2
+        # SASRec's 1e-3 above 2,000 items (where `auto` takes the sampled loss, or on sparse data the full softmax): at 1e-2
         # self-soft diverged on ml-latest-small (9,724 items).
         lr=5e-3, lr_large=1e-3,
         # The last weights and a smoothed curve: averaging gained it nothing on the embedded data (0.200

@@ -24,8 +24,8 @@ class TrainConfig:
     # None: the family's, by catalogue size (resolved_lr).
     lr: float | None = setting(None, "Adam learning rate", label="Learning rate", flag=True, per_family=_lr_per_family, form=(1e-5, 1.0, 1e-4))
     loss: str = setting("auto", "full softmax on small catalogues, sampled softmax on large ones (auto; self also "
-                        "takes the full softmax on sparse data up to 20,000 items), or BCE with one negative per "
-                        "position, as the SASRec paper", label="Loss", flag=True, choices=LOSSES)
+                        f"takes the full softmax up to 20,000 items on sparse data, where the median user has at most "
+                        f"{SPARSE_HISTORY} interactions), or BCE with one negative per position, as the SASRec paper", label="Loss", flag=True, choices=LOSSES)
     full_max_items: int = FULL_MAX_ITEMS  # auto: full softmax up to this many items, sampled above
     # Sampled: negatives per training target. None: the family's (100 for target attention, whose cost
     # grows with candidates x history; 256 for self and mean, where they cost one small matrix product,
