@@ -49,13 +49,14 @@ def cmd_train(args):
 def loss_choice(train_cfg, model_cfg, data) -> list[str]:
     """One sentence when `auto` picked the full softmax for a catalogue above the small-catalogue bound
     (sparse data), the choice a user would not expect from the flag's help alone."""
-    import numpy as np
-    median = float(np.median(data.lengths()))
-    loss = train_cfg.resolved_loss(data.n_items, model_cfg.family, median)
+    from ..models.config import DataProfile
+    median, family = DataProfile.of(data).median_history, model_cfg.family
+    loss = train_cfg.resolved_loss(data.n_items, family, median)
     if train_cfg.loss != "auto" or loss != "full" or data.n_items <= train_cfg.full_max_items:
         return []
     return [f"the median user has {median:g} interactions: sparse data, where few positions train per epoch, so the "
-            f"loss is the full softmax over all {data.n_items:,} items (it beat 256 sampled negatives on the Amazon shops)"]
+            f"loss is the full softmax over all {data.n_items:,} items (it beat "
+            f"{train_cfg.resolved_negatives(family)} sampled negatives on the Amazon shops)"]
 
 
 def _train_ratings(args, data, model_cfg, train_cfg):

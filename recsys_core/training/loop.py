@@ -21,6 +21,7 @@ import torch
 
 from ..data.preprocess import Prepared, pad_left
 from ..errors import Cancelled, UserError
+from ..models.config import DataProfile
 from .averaging import WeightAverage
 from .batching import epoch_batches, item_counts, training_ends
 from .config import TrainConfig
@@ -63,7 +64,7 @@ def plan_for(model, data: Prepared, cfg: TrainConfig) -> Plan:
     weight_average, smoothing = cfg.resolved_averaging(family)
     # Length buckets: the model's own pool unless the config overrides it (only for models that may drop padding).
     pool = model.bucket_pool if cfg.bucket is None else (model.bucket_pool or 32) if cfg.bucket else 0
-    return Plan(loss=cfg.resolved_loss(data.n_items, family, float(np.median(data.lengths()))), lr=cfg.resolved_lr(family, data.n_items),
+    return Plan(loss=cfg.resolved_loss(data.n_items, family, DataProfile.of(data).median_history), lr=cfg.resolved_lr(family, data.n_items),
                 negatives=cfg.resolved_negatives(family), min_eval_steps=cfg.resolved_min_eval_steps(family),
                 weight_average=weight_average, smoothing=smoothing,
                 stride=cfg.window_stride if cfg.window_stride is not None else max(1, model.cfg.max_len // 5),
