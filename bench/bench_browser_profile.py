@@ -3,7 +3,10 @@ protocol) around each switch, main-thread milliseconds summed by the script bund
 (Plotly, React, Streamlit's styling, ...), beside the server's seconds for the same script run and the
 charts Plotly drew (each `plotly_afterplot`, by the chart's widget key).
 
-    python bench/bench_browser_profile.py [--switches 6]
+    python bench/bench_browser_profile.py [--switches 6] [--maps off]
+
+--maps off is a counterfactual: the attention maps become empty blocks of the same height (the server's
+sitecustomize swaps them out), so the figures say what the rest of the page costs a switch.
 
 Same server and browser as bench_app.py (`streamlit run app.py` with the shipped models, Debian's
 Chromium through Playwright). Idle and "(program)" samples (layout and paint outside scripts) are
@@ -57,7 +60,10 @@ def by_bundle(profile: dict) -> tuple[collections.Counter, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--switches", type=int, default=6, choices=range(1, len(USERS) + 1), metavar="N")
+    ap.add_argument("--maps", choices=("on", "off"), default="on",
+                    help="off: the attention maps replaced by empty blocks (what the page costs without them)")
     args = ap.parse_args()
+    os.environ["ATTENTION_LENS_BENCH_MAPS"] = args.maps  # read by the server's sitecustomize
     from playwright.sync_api import sync_playwright
     load = os.getloadavg()
     rows, total = [], collections.Counter()
@@ -65,7 +71,7 @@ def main() -> int:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/explain")
-        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)  # the why-bars chart stays, maps or not
         wait_idle(page)
         time.sleep(2)
         cdp = page.context.new_cdp_session(page)
@@ -97,7 +103,7 @@ def main() -> int:
                "layout_paint_ms": median([r["layout_paint_ms"] for r in rows]),
                "charts_drawn": median([r["charts_drawn"] for r in rows])}
     print("median per switch:", summary, f"load before / after: {load[0]:.2f} / {os.getloadavg()[0]:.2f}")
-    write_json("browser_profile", {"median": summary, "switches": rows, "bundles": top,
+    write_json("browser_profile" + ("_without_maps" if args.maps == "off" else ""), {"maps": args.maps, "median": summary, "switches": rows, "bundles": top,
                                    "loadavg_before": load, "loadavg_after": os.getloadavg()})
     return 0
 

@@ -3,9 +3,9 @@ by where each one looks in the same user's history. The popular and mean baselin
 and so do this session's unsaved models (ui.compare_view)."""
 import streamlit as st
 
+from ui import charts, user_pick
 from ui import compare_view as cv
 from ui import explain_view as ev
-from ui import user_pick
 from ui.frame import require_frame
 from ui.state import friendly
 from ui.urls import share_params, show_url_notice
@@ -76,7 +76,7 @@ if spec == "sample":
                 st.caption("Hit@k: the trigger is among the k history items an explainer ranks highest. occlusion "
                            "removes each item and re-scores; grad-input and integrated-gradients follow the "
                            "score's gradient; uniform and recency are reference floors.")
-st.plotly_chart(cv.ndcg_bars(picked), key="compare_ndcg")
+charts.show(cv.ndcg_bars(picked), key="compare_ndcg")
 
 st.subheader("Where each model looks, for the same user")
 attention_models = [c for c in picked if c.meta.family.attention_has_focus]
@@ -96,7 +96,7 @@ if user_id:
             if fig is None:
                 st.info(f"No attention: this model explains {res.explained_by}.")
             else:
-                st.plotly_chart(fig, key=f"compare_heat_{i}")
+                charts.show(fig, key=f"compare_heat_{i}")
                 with st.expander("Table"):
                     recs = res.recommendations
                     st.dataframe(ev.weights_frame(ev.rec_labels(recs), [r.soft for r in recs], res))

@@ -48,8 +48,8 @@ r = attend(query, keys, values, variant=variant, temperature=temperature,
            window=None if window >= len(names) else window, heads=heads, gumbel=gumbel, seed=int(seed))
 head_names = [f"head {h + 1}" for h in range(heads)]
 with result:
-    st.plotly_chart(charts.weight_bars(names, r.weights.tolist(), r.mask.tolist(), head_names, r.soft.tolist()),
-                    key="learn_bars")
+    charts.show(charts.weight_bars(names, r.weights.tolist(), r.mask.tolist(), head_names, r.soft.tolist()),
+                key="learn_bars")
     st.info(view.commentary(variant, temperature, r, names), icon=":material/lightbulb:")
 with right:
     st.markdown("**Output** = Σ weight × value" + (" (heads concatenated)" if heads > 1 else ""))

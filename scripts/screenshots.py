@@ -1,7 +1,7 @@
 """Refresh the README's screenshots: start the app on a free loopback port, open each page in
 headless Chromium (Debian's, via Playwright) and save docs/<page>.png.
 
-    python scripts/screenshots.py [--pages explain data train compare learn patterns] [--dark] [--height 900] [--query user=47]
+    python scripts/screenshots.py [--pages explain data train compare learn patterns] [--height 900] [--query user=47]
                                   [--out DIR] [--suffix -fold]
 """
 import argparse
@@ -23,7 +23,6 @@ HEIGHTS = {"explain": 2900, "data": 1500, "train": 1300, "compare": 1700, "learn
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", nargs="+", default=list(HEIGHTS))
-    ap.add_argument("--dark", action="store_true", help="dark theme (files named <page>-dark.png)")
     ap.add_argument("--height", type=int, default=None, help="viewport height instead of each page's full height "
                     "(e.g. 900: what a 1400x900 screen shows without scrolling)")
     ap.add_argument("--query", default="", help="query string for every page, e.g. user=47&model=ID")
@@ -35,7 +34,7 @@ def main() -> int:
         port = s.getsockname()[1]
     env = {**os.environ, "ATTENTION_LENS_MODELS": tempfile.mkdtemp()}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-           str(port), "--server.address", "127.0.0.1"] + (["--theme.base", "dark"] if args.dark else [])
+           str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
@@ -61,7 +60,7 @@ def main() -> int:
                 if name in ("explain", "compare", "patterns"):
                     page.wait_for_selector(".js-plotly-plot", timeout=240_000)
                 page.wait_for_timeout(3000)
-                out = Path(args.out) / f"{name}{'-dark' if args.dark else ''}{args.suffix}.png"
+                out = Path(args.out) / f"{name}{args.suffix}.png"
                 out.parent.mkdir(exist_ok=True)
                 page.screenshot(path=str(out))
                 print(out)

@@ -58,6 +58,24 @@ def charts(at) -> dict[str, dict]:
     return out
 
 
+def hard_map_control(at):
+    """The control that picks which hard map shows (the hard-trained partner's or the model's own), or None."""
+    return next((w for w in at.segmented_control if (w.key or "").startswith("_hard_map_")), None)
+
+
+def every_map(at) -> dict[str, dict]:
+    """charts(at), plus the hard map the page does not show: it shows one at a time, and this picks the
+    other in the control (a real user's click) and reads that map too."""
+    specs = charts(at)
+    control = hard_map_control(at)
+    if control is not None:
+        other = next(o for o in ("heat_hard_trained", "heat_hard") if o != control.value)
+        control.set_value(other).run()
+        assert not at.exception, at.exception
+        specs.update(charts(at))
+    return specs
+
+
 def history_titles(at) -> list[str]:
     return next(d.value for d in at.dataframe if "Title" in d.value.columns)["Title"].tolist()
 

@@ -24,6 +24,23 @@ def test_compare_shows_metrics_and_heatmaps(library):  # noqa: F811
     assert any("no attention" in m.value.lower() for m in at.info)
 
 
+def test_charts_come_in_the_apps_own_look_not_the_browsers_theme(library):  # noqa: F811
+    """Streamlit's chart theme is applied in the browser on every redraw (a tenth of a user switch, measured
+    in bench_browser_profile.py); the app sets the same look on the server instead, on every page's charts."""
+    for page, state in (("pages/explain.py", {"model_path": library["target-soft"]}), ("pages/learn.py", {}),
+                        ("pages/compare.py", {})):
+        at = open_page(page, **state)
+        if page.endswith("compare.py"):
+            at.multiselect(key="_compare_models").set_value([library["target-soft"], library["mean"]]).run()
+        drawn = at.get("plotly_chart")
+        assert drawn, page
+        for el in drawn:
+            layout = json.loads(el.proto.spec)["layout"]
+            assert el.proto.theme == "", (page, el.proto.id)  # no theme for the browser to apply
+            assert "Source Sans" in layout["template"]["layout"]["font"]["family"], (page, el.proto.id)
+            assert layout["template"]["layout"]["paper_bgcolor"] == "#FFFFFF"
+
+
 def test_compare_follows_the_user(library):  # noqa: F811
     at = open_page("pages/compare.py", user_id="12")
     at.multiselect(key="_compare_models").set_value([library["target-soft"], library["mean"]]).run()

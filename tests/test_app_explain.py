@@ -7,7 +7,7 @@ listed beside them.
 """
 import json
 
-from app_pages import charts, history_titles, open_page, said
+from app_pages import charts, every_map, hard_map_control, history_titles, open_page, said
 
 from ui.keys import widget
 
@@ -25,7 +25,10 @@ def test_opens_with_a_default_model_and_user(library):
 
 def test_heatmaps_show_history_titles_on_one_scale(library):
     at = open_page("pages/explain.py", model_path=library["target-soft"])
-    specs = charts(at)
+    first = charts(at)
+    assert "heat_soft" in first and ("heat_hard_trained" in first) != ("heat_hard" in first)  # one hard map at a time
+    assert "heat_hard_trained" in first  # the hard-trained partner's first
+    specs = every_map(at)
     assert {"heat_soft", "heat_hard", "heat_hard_trained"} <= specs.keys()
     titles = history_titles(at)
     assert titles
@@ -105,6 +108,20 @@ def test_switching_model_keeps_the_user(library):
     assert at.session_state["model_path"] == library["target-hard"]
     assert at.session_state["user_id"] == "7"
     assert "pre-argmax" in charts(at)["heat_soft"]["layout"]["title"]["text"]
+
+
+def test_the_hard_map_pick_belongs_to_the_model_pair_and_survives_a_user_switch(library):
+    """One hard map at a time: the pick stays while the user changes, and another model starts from its
+    own first map (the hard-trained partner's) instead of carrying the last model's choice."""
+    at = open_page("pages/explain.py", model_path=library["target-soft"], user_id="7")
+    hard_map_control(at).set_value("heat_hard").run()  # this model's own argmax
+    assert "heat_hard" in charts(at) and "heat_hard_trained" not in charts(at)
+    at.text_input(key="_explain_user").set_value("5").run()
+    assert not at.exception and "heat_hard" in charts(at) and "heat_hard_trained" not in charts(at)
+    assert "user 5 " in charts(at)["heat_hard"]["layout"]["title"]["text"]
+    at.selectbox(key="_explain_model").set_value(library["self-soft"]).run()
+    assert not at.exception
+    assert hard_map_control(at).value == "heat_hard_trained" and "heat_hard_trained" in charts(at)
 
 
 def test_measuring_on_the_model_is_on_request_and_says_what_the_report_says(library):

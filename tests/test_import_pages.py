@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from app_pages import charts, open_page
+from app_pages import charts, hard_map_control, open_page
 from fakes import exported_torchscript
 
 from recsys_core.imports import import_model, save_imported
@@ -39,6 +39,7 @@ def test_an_imported_attention_model_shows_its_own_maps_without_a_hard_trained_p
     assert not at.error, [e.value for e in at.error]
     specs = charts(at)
     assert {"heat_soft", "heat_hard"} <= specs.keys() and "heat_hard_trained" not in specs
+    assert hard_map_control(at) is None  # one hard map: nothing to pick
     assert at.selectbox(key="_explain_hard").value == ""  # the shipped target-hard is offered, not imposed
     assert "Imported from RecBole" in text_of(at)
     hard = specs["heat_hard"]["data"][0]["z"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 import torch
+from app_pages import hard_map_control
 from streamlit.testing.v1 import AppTest
 
 from recsys_core.data.preprocess import prepare
@@ -77,7 +78,11 @@ def frame_with(at, column: str):
 
 
 def by_key(at, key: str) -> dict:
-    """The chart's figure, checked by plotly's validator (the app builds figures without it, for speed)."""
+    """The chart's figure, checked by plotly's validator (the app builds figures without it, for speed).
+    A hard map the page does not show is picked in its control first, as a user would."""
+    control = hard_map_control(at)
+    if control is not None and key in ("heat_hard", "heat_hard_trained") and control.value != key:
+        control.set_value(key).run()
     spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart") if el.proto.id.endswith(key))
     go.Figure({k: spec[k] for k in ("data", "layout") if k in spec})  # raises on any invalid property
     return spec

@@ -1,17 +1,22 @@
 """Plotly figures for the Explain, Compare and Learn pages.
 
 Every attention heatmap uses one colour scale, cividis (readable with the common colour-vision
-deficiencies and in both themes), fixed to 0..1 on a square-root ramp, so two maps side by side
+deficiencies), fixed to 0..1 on a square-root ramp, so two maps side by side
 compare cell by cell and small soft weights stay visible; a long map can instead colour each row by
 its share of its own largest weight, or the weights on a log scale (SCALES), said on its colour bar.
 Axes are positional (0..n-1) with titles as tick text, so two history items with the same title stay
 two columns; long tick labels are shortened from the middle (the start and the distinguishing end,
 often a model number or a year, both stay) and the hover carries the full text. Heights are capped,
 so a map with many rows stays on one screen.
+
+Charts are drawn with `show`, in the app's own look (LOOK) rather than Streamlit's chart theme: the
+theme is applied in the browser on every redraw, and without it a user switch redraws the Explain
+page's charts about a tenth faster (BENCHMARKS.md, the browser profile).
 """
 import math
 
 import plotly.graph_objects as go
+import streamlit as st
 from plotly.colors import sample_colorscale
 
 # Cividis with its colours placed on a square-root ramp: still one fixed 0..1 scale for every map,
@@ -20,6 +25,27 @@ SCALE = [[(i / 20) ** 2, c] for i, c in enumerate(sample_colorscale("Cividis", [
 BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#999999"  # Okabe-Ito: safe for colour-blind readers
 PLANTED = "★ "  # marks the planted trigger in labels
 PICK = "◆ "  # marks the hard pick in labels
+
+# What Streamlit's light chart theme gives a figure, set once on the server: its font, greys, colours
+# and margins, titles bold and left-aligned (.streamlit/config.toml keeps the app light to match).
+_FONT, _TEXT, _LINE = '"Source Sans", sans-serif', "#808495", "#e6eaf1"
+_AXIS = dict(automargin=True, gridcolor=_LINE, zerolinecolor=_LINE, tickcolor=_LINE,
+             tickfont=dict(color=_TEXT, size=12), title=dict(font=dict(color=_TEXT, size=14)))
+LOOK = go.layout.Template(layout=dict(
+    font=dict(family=_FONT, color=_TEXT, size=12),
+    title=dict(font=dict(family=_FONT, color="#2F2D2B", size=16, weight="bold"), x=0, xanchor="left", pad=dict(l=4)),
+    colorway=["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a", "#6d3fc0"],
+    paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF", margin=dict(pad=8, l=0, r=0),
+    xaxis={**_AXIS, "title": dict(font=dict(color=_TEXT, size=14), standoff=20)},
+    yaxis={**_AXIS, "title": dict(font=dict(color=_TEXT, size=14), standoff=24)},
+    legend=dict(font=dict(size=12, color="#262730"), bordercolor="rgba(0,0,0,0)", borderwidth=0, valign="top"),
+    hoverlabel=dict(bgcolor="#FFFFFF", bordercolor="#DCD8D4", font=dict(family=_FONT, color=_TEXT, size=12))))
+
+
+def show(fig: go.Figure, key: str, where=None, **kwargs):
+    """Draw `fig` in `where` (default: the page) in the app's look; returns what st.plotly_chart returns."""
+    fig.layout.template = LOOK
+    return (where or st).plotly_chart(fig, key=key, theme=None, **kwargs)
 
 
 def short(text: str, n: int = 26) -> str:

@@ -36,7 +36,7 @@ def _hard_maps(page: PageExplanation) -> dict[str, tuple[Explanation, str]]:
 
 
 def attention_maps(page: PageExplanation, window: int, scale: str, soft_col, hard_col):
-    """Soft (in soft_col) and hard (in hard_col, tabs: the partner's and this model's own) maps."""
+    """Soft (in soft_col) and hard (in hard_col: the partner's or this model's own, one at a time) maps."""
     res = page.expl
     if not res.has_attention:
         soft_col.info("No attention to show for this model: the removal test below says what its "
@@ -46,17 +46,26 @@ def attention_maps(page: PageExplanation, window: int, scale: str, soft_col, har
     hard_trained = res.attention == "hard"
     with soft_col:
         title = f"Soft: {'pre-argmax view of ' if hard_trained else ''}{res.model}"
-        st.plotly_chart(heatmap(res, "soft", title, window=window, keep=keep, scale=scale), key="heat_soft")
+        charts.show(heatmap(res, "soft", title, window=window, keep=keep, scale=scale), key="heat_soft")
     with hard_col:
         maps = _hard_maps(page)
         if not maps:
             st.info("The mean baseline weighs every history item equally, so it has no hard pick. Train a "
                     "hard-attention model to see one here.")
-        for tab, (r, key) in zip(st.tabs(list(maps)) if maps else [], maps.values()):
-            with tab:
-                title = f"Hard: {r.model}" + ("" if r.attention == "hard" else " (argmax)")
-                st.plotly_chart(heatmap(r, "hard", title, window=window, columns=res, keep=keep, scale=scale),
-                                key=key)
+            return
+        # One hard map at a time: a hidden tab's chart would be redrawn on every user switch as well.
+        # Keyed by both models, so another pair starts from its own first map.
+        by_key = {key: r for r, key in maps.values()}
+        key = next(iter(by_key))
+        if len(by_key) > 1:  # short labels that fit the column; the map's title names the model
+            label = {k: "Hard-trained model" if k == "heat_hard_trained" else f"This model's {n.rsplit(', ', 1)[-1]}"
+                     for n, (_, k) in maps.items()}
+            key = st.segmented_control("Hard map", list(by_key), default=key, format_func=label.get,
+                                       label_visibility="collapsed",
+                                       key=f"_hard_map_{res.model}_{page.partner.model}") or key
+        r = by_key[key]
+        title = f"Hard: {r.model}" + ("" if r.attention == "hard" else " (argmax)")
+        charts.show(heatmap(r, "hard", title, window=window, columns=res, keep=keep, scale=scale), key=key)
 
 
 def maps_caption(page: PageExplanation, window: int):
@@ -102,14 +111,14 @@ def layer_maps(res: Explanation, key: str, window: int | None = None, scale: str
     st.markdown("**The last position's row in every layer and head** (the explanation above averages the last "
                 "layer's heads)")
     last_rows = [m.weights[-1][n - w:] for m in maps]
-    st.plotly_chart(charts.attention_heatmap(last_rows, names, cols, col_notes=notes, row_name="Layer · head",
-                                             x_title=note, col_ticks=ticks, max_height=320, scale=scale),
-                    key=f"{key}_last_rows")
+    charts.show(charts.attention_heatmap(last_rows, names, cols, col_notes=notes, row_name="Layer · head",
+                                         x_title=note, col_ticks=ticks, max_height=320, scale=scale),
+                key=f"{key}_last_rows")
     which = st.selectbox("Full map of", range(len(maps)), format_func=lambda i: names[i], key=f"{key}_map")
     full = [row[n - w:] for row in maps[which].weights[n - w:]]
-    st.plotly_chart(charts.attention_heatmap(full, cols, cols, col_notes=notes, col_ticks=ticks, row_ticks=ticks,
-                                             row_name="Position (query)", col_name="Attends to", x_title=note,
-                                             max_height=540, scale=scale), key=f"{key}_full_map")
+    charts.show(charts.attention_heatmap(full, cols, cols, col_notes=notes, col_ticks=ticks, row_ticks=ticks,
+                                         row_name="Position (query)", col_name="Attends to", x_title=note,
+                                         max_height=540, scale=scale), key=f"{key}_full_map")
     with st.expander("Table of these maps"):
         st.dataframe(weights_frame(names, last_rows, res))
         st.dataframe(weights_frame([f"{c} (query)" for c in cols], full, res))

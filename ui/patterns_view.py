@@ -17,6 +17,7 @@ from recsys_core.claims.population import population_claims
 from recsys_core.population.export import TABLES, to_csv, to_html
 from recsys_core.population.itemmap import nearest_items
 from recsys_core.population.report import Patterns, patterns
+from ui import charts as look
 from ui import patterns_charts as charts
 from ui.keys import keyed
 from ui.state import data_dir, loaded_model, version_of
@@ -146,8 +147,8 @@ def flows_section(p: Patterns):
     views = ["influence"] + (["attention"] if p.flows.attention is not None else [])
     by = st.radio("Measured by", views, horizontal=True, key="_patterns_flow_by",
                   format_func={"influence": "measured influence (removal test)", "attention": "attention mass"}.get)
-    st.plotly_chart(charts.flows_heatmap(p.flows, by, f"{p.model}: history category → recommended category"),
-                    key="patterns_flows", config=_png("flows", p))
+    look.show(charts.flows_heatmap(p.flows, by, f"{p.model}: history category → recommended category"),
+              key="patterns_flows", config=_png("flows", p))
 
 
 def profile_section(p: Patterns):
@@ -155,11 +156,11 @@ def profile_section(p: Patterns):
     if not p.pairs:
         st.caption(NOTHING)
         return
-    st.plotly_chart(charts.profile_lines(p.profile, f"{p.model}: how far back it looks"), key="patterns_profile",
-                    config=_png("look-back", p))
+    look.show(charts.profile_lines(p.profile, f"{p.model}: how far back it looks"), key="patterns_profile",
+              config=_png("look-back", p))
     if p.profile.layers:
-        st.plotly_chart(charts.layer_lines(p.profile, f"{p.model}: each layer's last-position attention"),
-                        key="patterns_layers", config=_png("layers", p))
+        look.show(charts.layer_lines(p.profile, f"{p.model}: each layer's last-position attention"),
+                  key="patterns_layers", config=_png("layers", p))
     st.caption("Each curve is a share of its own total: of all the measured influence (score drops on removal; "
                "negative where removing such items raises scores), of all attention weight, of all hard picks."
                + (" Grey: where the generator placed each planted follow-up after its trigger." if p.profile.planted
@@ -175,7 +176,7 @@ def trust_section(p: Patterns):
                                [a.agree.high for a in rows], f"{p.model}: top item = the removal test's top item",
                                "share of recommendations (95% interval)", highlight="attention",
                                hover=[f"{a.explainer}: {a.summary}" for a in rows])
-    st.plotly_chart(fig, key="patterns_trust", config=_png("trust", p))
+    look.show(fig, key="patterns_trust", config=_png("trust", p))
     st.caption(f"Over {rows[0].recommendations:,} recommendations that some single removal lowers. Ties count "
                "fairly: `uniform` scores chance. Every model on this dataset: the table below.")
 
@@ -216,7 +217,7 @@ def slices_section(p: Patterns):
         fig = charts.interval_bars([r.group for r in rows], [r.ndcg.value for r in rows], [r.ndcg.low for r in rows],
                                    [r.ndcg.high for r in rows], title, "NDCG@10 (95% interval)", percent=False,
                                    hover=[f"{r.group}: {r.users:,} users, HR@10 {r.hr.value:.3f}" for r in rows])
-        col.plotly_chart(fig, key=f"patterns_slice_{i}", config=_png("slices", p))
+        look.show(fig, key=f"patterns_slice_{i}", where=col, config=_png("slices", p))
     st.caption(f"NDCG@10 on each user's held-out last item (all {s.overall.users:,} users: {s.overall.ndcg.value:.3f}), "
                "by the number of items before it, by how popular it is (decile 1: the 10% most interacted items) and "
                "by its category. HR@10 is in the hover and the CSV.")
@@ -228,9 +229,9 @@ def item_map_section(p: Patterns, path: str):
         claims_of(p, "no-item-map")
         return
     box, clicked = keyed("_patterns_item_box", path), keyed("_patterns_item_click", path)
-    event = st.plotly_chart(charts.item_scatter(m, f"{p.model}: item embeddings (PCA)", st.session_state.get(box)),
-                            key=keyed("patterns_map", path), on_select="rerun", selection_mode="points",
-                            config=_png("item-map", p))
+    event = look.show(charts.item_scatter(m, f"{p.model}: item embeddings (PCA)", st.session_state.get(box)),
+                      key=keyed("patterns_map", path), on_select="rerun", selection_mode="points",
+                      config=_png("item-map", p))
     points = event.selection.points if event and event.selection else []
     click = int(points[0]["customdata"][0]) if points and points[0].get("customdata") else None
     if click is not None and click != st.session_state.get(clicked):  # a new click picks the item below

@@ -94,7 +94,7 @@ def explain_one(rec: Recommendation, res: Explanation, claims, key: str):
     with chart:
         show_all = st.toggle(f"Show every history item ({len(res.history):,})", key=f"{key}_all",
                              value=len(res.history) <= 12)
-        st.plotly_chart(why_chart(rec, res, show_all), key=f"{key}_bars")
+        charts.show(why_chart(rec, res, show_all), key=f"{key}_bars")
     with st.expander("Table of the history items behind it"):
         st.dataframe(why_frame(rec, res), hide_index=True,
                      column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
@@ -131,6 +131,6 @@ def why_not(path: str, hard_path: str | None, page: PageExplanation, k: int, dat
     fig = ev.heatmap(wn.expl, "soft", f"Soft attention for {wn.row.title} (same colour scale as above)", recs=[wn.row],
                      show_scale=False, window=window, scale=scale)
     if fig is not None:
-        st.plotly_chart(fig, key="heat_whynot")
+        charts.show(fig, key="heat_whynot")
     explain_one(wn.row, wn.expl, wn.claims[1:], "whynot")
     return wn

@@ -5,6 +5,10 @@ run (a page render, or a fragment's rerun) appends one JSON line with its sessio
 seconds, measured in the server around ScriptRunner._run_script. Those seconds are the server's alone:
 they exclude the browser's layout and drawing and the websocket, which the browser-side timings include.
 Other processes (the training worker) never import Streamlit, so nothing happens there.
+
+A counterfactual for the browser profile: with ATTENTION_LENS_BENCH_MAPS=off the Explain page's attention
+maps (charts keyed heat_*) become an empty block of the same height, so the profile shows what a user
+switch costs the browser without them (bench_browser_profile.py --maps off).
 """
 import importlib.abc
 import json
@@ -14,6 +18,7 @@ import threading
 import time
 
 _TARGET = "streamlit.runtime.scriptrunner.script_runner"
+_CHARTS = "ui.charts"
 _OUT = os.environ.get("ATTENTION_LENS_SCRIPT_TIMES")
 _lock = threading.Lock()
 
@@ -44,23 +49,40 @@ def _patch(module):
     module.ScriptRunner._run_script = timed
 
 
+def _no_maps(module):
+    real = module.show
+
+    def show(fig, key, where=None, **kwargs):
+        if not key.startswith("heat_"):
+            return real(fig, key, where, **kwargs)
+        return (where or module.st).html(f'<div style="height:{fig.layout.height or 400}px"></div>')
+    module.show = show
+
+
 class _Hook(importlib.abc.MetaPathFinder):
-    """Patch the script runner right after Streamlit imports it."""
+    """Patch a module right after it is first imported (the script runner; ui.charts for --maps off)."""
+
+    def __init__(self, patches: dict):
+        self.patches = patches
 
     def find_spec(self, name, path, target=None):
-        if name != _TARGET:
+        patch = self.patches.pop(name, None)
+        if patch is None:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        if not self.patches:
+            sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)  # the real one: this hook no longer answers for `name`
         real_exec = spec.loader.exec_module
 
         def exec_module(module):
             real_exec(module)
-            _patch(module)
+            patch(module)
         spec.loader.exec_module = exec_module
         return spec
 
 
-if _OUT:
+_PATCHES = {**({_TARGET: _patch} if _OUT else {}),
+            **({_CHARTS: _no_maps} if os.environ.get("ATTENTION_LENS_BENCH_MAPS") == "off" else {})}
+if _PATCHES:
     import importlib.util
-    sys.meta_path.insert(0, _Hook())
+    sys.meta_path.insert(0, _Hook(_PATCHES))
