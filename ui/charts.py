@@ -134,19 +134,25 @@ def attention_heatmap(weights, rows: list[str], cols: list[str], *, title: str =
                 ygap=1 if n_rows <= 40 else 0, showscale=show_scale,
                 colorbar=dict(title=dict(text=SCALES.get(scale, scale), side="right"), thickness=12, **bar))
     rows_shown = row_px >= 11
+    row_text = (row_ticks or [short(r, label_len) for r in rows]) if rows_shown else []
+    # Margins set here rather than grown by Plotly's automargin, which lays the chart out again after
+    # measuring its labels (a second draw per chart on every update); slanted titles as column ticks
+    # (12 columns or fewer) reach left past any fixed estimate, so those few keep it.
+    titled = n_cols <= 12 and not all(t.isdigit() for t in ticks)
+    left = 12 + int(6.5 * max((len(t) for t in row_text), default=0))
     layout = dict(
         title=dict(text=title, font=dict(size=14)) if title else None,
         height=height or max(150, row_px * n_rows + bottom + top),
-        margin=dict(l=10, r=10, t=top, b=10),
+        margin=dict(l=10, r=10, t=top, b=10) if titled else dict(l=left, r=10, t=top, b=bottom),
         shapes=[dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color=ORANGE, width=3))
                 for r, c in marks],
         xaxis=dict(tickmode="array", tickvals=labelled, ticktext=[ticks[c] for c in labelled],
                    tickangle=_tick_angle(n_cols) if not col_ticks or n_cols <= 12 else 0 if n_cols <= 25 else -90,
-                   tickfont=dict(size=11 if n_cols <= 40 else 9), showgrid=False, zeroline=False,
+                   tickfont=dict(size=11 if n_cols <= 40 else 9), showgrid=False, zeroline=False, automargin=titled,
                    title=dict(text=x_title, font=dict(size=12)) if x_title else None),
         yaxis=dict(tickmode="array", tickvals=list(range(n_rows)) if rows_shown else [],
-                   ticktext=(row_ticks or [short(r, label_len) for r in rows]) if rows_shown else [],
-                   autorange="reversed", tickfont=dict(size=11), showgrid=False, zeroline=False),
+                   ticktext=row_text, autorange="reversed", tickfont=dict(size=11), showgrid=False, zeroline=False,
+                   automargin=titled),
     )
     # Built from plain dicts without plotly's per-value validation (the bulk of a map's server time); every
     # key above is a valid heatmap/layout property, which the tests' figures (validated by plotly) confirm.
