@@ -165,10 +165,12 @@ def why_figure(labels: list[str], soft: list[float] | None, influence: list[floa
     panels = [(n, v, c) for n, v, c in (("attention (soft weight)", soft, BLUE),
                                         ("score drop if removed", influence, ORANGE)) if v is not None]
     y = list(range(len(labels)))
+    ticks = [short(t, 44) for t in labels]
     gap, n = 0.06, len(panels)
     width = (1 - gap * (n - 1)) / n
+    left = 16 + int(5.5 * max((len(t) for t in ticks), default=0))  # set, not automargin: see attention_heatmap
     traces, layout = [], dict(height=max(220, 22 * len(labels) + 80), showlegend=False, bargap=0.25,
-                              margin=dict(l=10, r=10, t=40, b=10), annotations=[])
+                              margin=dict(l=left, r=10, t=40, b=30), annotations=[])
     for i, (name, values, colour) in enumerate(panels):
         axis = "" if i == 0 else str(i + 1)
         lo = i * (width + gap)
@@ -176,11 +178,12 @@ def why_figure(labels: list[str], soft: list[float] | None, influence: list[floa
                            marker=dict(color=[colour if v >= 0 else GREY for v in values]),
                            xaxis=f"x{axis}", yaxis="y",
                            hovertemplate="%{customdata}<br>" + name + ": %{x:.4f}<extra></extra>"))
-        layout[f"xaxis{axis}"] = dict(domain=[lo, lo + width], anchor="y", zeroline=True, zerolinecolor=GREY)
+        layout[f"xaxis{axis}"] = dict(domain=[lo, lo + width], anchor="y", zeroline=True, zerolinecolor=GREY,
+                                      automargin=False)
         layout["annotations"].append(dict(text=name, x=lo + width / 2, y=1.0, xref="paper", yref="paper",
                                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
-    layout["yaxis"] = dict(tickmode="array", tickvals=y, ticktext=[short(t, 44) for t in labels],
-                           autorange="reversed", tickfont=dict(size=11), anchor="x")
+    layout["yaxis"] = dict(tickmode="array", tickvals=y, ticktext=ticks, autorange="reversed", tickfont=dict(size=11),
+                           anchor="x", automargin=False)
     # Plain dicts, not make_subplots: the same two panels sharing one y axis at a tenth of the server time.
     return go.Figure(data=traces, layout=layout, _validate=False)
 
