@@ -10,7 +10,8 @@ sitecustomize swaps them out), so the figures say what the rest of the page cost
 
 Same server and browser as bench_app.py (`streamlit run app.py` with the shipped models, Debian's
 Chromium through Playwright). Idle and "(program)" samples (layout and paint outside scripts) are
-left out of the bundles and counted apart. Writes bench/results/browser_profile.json.
+left out of the bundles and counted apart. Writes bench/results/browser_profile.json
+(browser_profile_without_maps.json with --maps off).
 """
 import argparse
 import collections
@@ -103,8 +104,9 @@ def main() -> int:
                "layout_paint_ms": median([r["layout_paint_ms"] for r in rows]),
                "charts_drawn": median([r["charts_drawn"] for r in rows])}
     print("median per switch:", summary, f"load before / after: {load[0]:.2f} / {os.getloadavg()[0]:.2f}")
-    write_json("browser_profile" + ("_without_maps" if args.maps == "off" else ""), {"maps": args.maps, "median": summary, "switches": rows, "bundles": top,
-                                   "loadavg_before": load, "loadavg_after": os.getloadavg()})
+    name = "browser_profile" + ("_without_maps" if args.maps == "off" else "")
+    write_json(name, {"maps": args.maps, "median": summary, "switches": rows, "bundles": top,
+                      "loadavg_before": load, "loadavg_after": os.getloadavg()})
     return 0
 
 

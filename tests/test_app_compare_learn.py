@@ -25,7 +25,7 @@ def test_compare_shows_metrics_and_heatmaps(library):  # noqa: F811
 
 
 def test_charts_come_in_the_apps_own_look_not_the_browsers_theme(library):  # noqa: F811
-    """Streamlit's chart theme is applied in the browser on every redraw (a tenth of a user switch, measured
+    """Streamlit's chart theme is applied in the browser on every redraw (about 100 ms of a user switch, measured
     in bench_browser_profile.py); the app sets the same look on the server instead, on every page's charts."""
     for page, state in (("pages/explain.py", {"model_path": library["target-soft"]}), ("pages/learn.py", {}),
                         ("pages/compare.py", {})):

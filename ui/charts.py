@@ -10,8 +10,8 @@ often a model number or a year, both stay) and the hover carries the full text. 
 so a map with many rows stays on one screen.
 
 Charts are drawn with `show`, in the app's own look (LOOK) rather than Streamlit's chart theme: the
-theme is applied in the browser on every redraw, and without it a user switch redraws the Explain
-page's charts about a tenth faster (BENCHMARKS.md, the browser profile).
+theme is applied in the browser on every redraw, and without it Plotly's share of a user switch on the
+Explain page was 264-333 ms instead of 386-418 ms (bench/bench_browser_profile.py, alternating runs).
 """
 import math
 
@@ -34,7 +34,8 @@ _AXIS = dict(automargin=True, gridcolor=_LINE, zerolinecolor=_LINE, tickcolor=_L
 LOOK = go.layout.Template(layout=dict(
     font=dict(family=_FONT, color=_TEXT, size=12),
     title=dict(font=dict(family=_FONT, color="#2F2D2B", size=16, weight="bold"), x=0, xanchor="left", pad=dict(l=4)),
-    colorway=["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a", "#6d3fc0"],
+    colorway=["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a", "#6d3fc0",
+              "#d5dae5"],
     paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF", margin=dict(pad=8, l=0, r=0),
     xaxis={**_AXIS, "title": dict(font=dict(color=_TEXT, size=14), standoff=20)},
     yaxis={**_AXIS, "title": dict(font=dict(color=_TEXT, size=14), standoff=24)},

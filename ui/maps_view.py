@@ -53,16 +53,15 @@ def attention_maps(page: PageExplanation, window: int, scale: str, soft_col, har
             st.info("The mean baseline weighs every history item equally, so it has no hard pick. Train a "
                     "hard-attention model to see one here.")
             return
-        # One hard map at a time: a hidden tab's chart would be redrawn on every user switch as well.
-        # Keyed by both models, so another pair starts from its own first map.
+        # One hard map at a time: drawing both (as tabs did) redraws the unseen one on every user switch.
+        # Keyed by both models, so another pair starts from its own first map; `required`: always one shown.
         by_key = {key: r for r, key in maps.values()}
         key = next(iter(by_key))
         if len(by_key) > 1:  # short labels that fit the column; the map's title names the model
-            label = {k: "Hard-trained model" if k == "heat_hard_trained" else f"This model's {n.rsplit(', ', 1)[-1]}"
-                     for n, (_, k) in maps.items()}
-            key = st.segmented_control("Hard map", list(by_key), default=key, format_func=label.get,
-                                       label_visibility="collapsed",
-                                       key=f"_hard_map_{res.model}_{page.partner.model}") or key
+            own = "hard pick" if res.attention == "hard" else "argmax"
+            label = {"heat_hard_trained": "Hard-trained model", "heat_hard": f"This model's {own}"}
+            key = st.segmented_control("Hard map", list(by_key), default=key, required=True, format_func=label.get,
+                                       label_visibility="collapsed", key=f"_hard_map_{res.model}_{page.partner.model}")
         r = by_key[key]
         title = f"Hard: {r.model}" + ("" if r.attention == "hard" else " (argmax)")
         charts.show(heatmap(r, "hard", title, window=window, columns=res, keep=keep, scale=scale), key=key)
