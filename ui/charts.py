@@ -137,9 +137,9 @@ def attention_heatmap(weights, rows: list[str], cols: list[str], *, title: str =
     rows_shown = row_px >= 11
     row_text = (row_ticks or [short(r, label_len) for r in rows]) if rows_shown else []
     # Margins set here rather than grown by Plotly's automargin, which lays the chart out again after
-    # measuring its labels (a second draw per chart on every update); slanted titles as column ticks
-    # (12 columns or fewer) reach left past any fixed estimate, so those few keep it.
-    titled = n_cols <= 12 and not all(t.isdigit() for t in ticks)
+    # measuring its labels (a second draw per chart on every update); at 12 columns or fewer the ticks are
+    # slanted titles (column_ticks), which reach left past any fixed estimate, so those few keep it.
+    titled = n_cols <= 12
     left = 12 + int(6.5 * max((len(t) for t in row_text), default=0))
     layout = dict(
         title=dict(text=title, font=dict(size=14)) if title else None,
